@@ -1,0 +1,36 @@
+import AsyncHTTPClient
+import GridCore
+import GridHTTP
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the balancer service with its poller. `client` defaults to HTTP over `httpClient`.
+public func buildBalancerApplication(
+    _ configuration: BalancerConfiguration,
+    httpClient: HTTPClient,
+    client: (any SubstationClient)? = nil,
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    onListening: @escaping ListeningHandler = { _, _ in }
+) -> some ApplicationProtocol {
+    let logger = configuration.server.logger("smartgrid.balancer")
+    let client = client ?? HTTPSubstationClient(upstream: Upstream(client: httpClient))
+    let state = BalancerState(
+        urls: configuration.substationURLs, policy: configuration.policy,
+        seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
+    let metrics = BalancerMetrics(registry: registry)
+    let dispatcher = Dispatcher(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger)
+    let poller = SubstationPoller(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger)
+    let router = Router()
+    router.middlewares.add(ProblemMiddleware())
+    BalancerRoutes(state: state, dispatcher: dispatcher, adminToken: configuration.adminToken).add(to: router)
+    MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.view) }
+    return Application(
+        router: router, configuration: configuration.server.applicationConfiguration,
+        services: [poller],
+        onServerRunning: { channel in
+            await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
+        },
+        logger: logger)
+}

@@ -1,0 +1,49 @@
+import GridHTTP
+import GridCore
+import Prometheus
+
+/// The balancer metrics of CONTRACT section 4.
+public final class BalancerMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let routeDuration: DurationHistogram
+    let retries: Counter
+
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        routeDuration = registry.durationHistogram(
+            name: "balancer_route_duration_seconds",
+            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)],
+            help: "Time to route one charge request, retries included")
+        retries = registry.counter(name: "balancer_retries_total", help: "Dispatches retried on another substation after a refusal or failure")
+    }
+
+    func decided(substation: String, policy: PolicyName) {
+        registry.counter(
+            name: "balancer_decisions_total", labels: [("substation", substation), ("policy", policy.rawValue)],
+            help: "Charge requests routed to a substation that admitted them"
+        ).increment()
+    }
+
+    func rejected(reason: String) {
+        registry.counter(name: "balancer_rejected_total", labels: [("reason", reason)], help: "Charge requests the balancer could not place").increment()
+    }
+
+    func scrapeFailed(substation: String) {
+        registry.counter(name: "balancer_scrape_errors_total", labels: [("substation", substation)], help: "Failed scrapes of a substation's metrics").increment()
+    }
+
+    /// Gauges that mirror the load view, refreshed after every poll and before each exposition.
+    func update(from view: LoadView) {
+        for substation in view.substations {
+            let label = [("substation", substation.id ?? substation.url)]
+            registry.gauge(name: "balancer_substation_up", labels: label, help: "1 when the balancer routes to the substation")
+                .set(substation.health.isUp ? 1.0 : 0.0)
+            let load = substation.effectiveLoad
+            registry.gauge(
+                name: "balancer_substation_effective_load", labels: label,
+                help: "Scraped load plus the balancer's own dispatches since that scrape"
+            ).set(load.isFinite ? load : 0)
+        }
+    }
+}

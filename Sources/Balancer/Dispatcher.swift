@@ -1,0 +1,73 @@
+import Foundation
+import GridCore
+import GridHTTP
+import Logging
+
+/// Places one charge request: asks the policy for a substation, sends the order, and on a
+/// refusal, a 5xx or a transport failure tries the next best substation, never one already tried.
+struct Dispatcher: Sendable {
+    let state: BalancerState
+    let client: any SubstationClient
+    let metrics: BalancerMetrics
+    let configuration: BalancerConfiguration
+    let logger: Logger
+
+    enum Outcome: Sendable {
+        /// A substation admitted it: its 201 answer, and where it lives.
+        case admitted(UpstreamResponse, substationURL: String)
+        /// A substation said the request itself is wrong (4xx other than 409): pass it on.
+        case invalid(UpstreamResponse)
+        case noCapacity(detail: String)
+    }
+
+    func place(_ order: SessionOrder) async -> Outcome {
+        let start = ContinuousClock.now
+        defer { metrics.routeDuration.record(ContinuousClock.now - start) }
+        let powerKW = order.request.maxPowerKW
+        var tried: Set<Int> = []
+        var refusals: [String] = []
+        while ContinuousClock.now - start < configuration.routeDeadline,
+            let decision = state.decide(powerKW: powerKW, excluding: tried)
+        {
+            tried.insert(decision.ticket.substation)
+            if tried.count > 1 { metrics.retries.increment() }
+            let remaining = configuration.routeDeadline - (ContinuousClock.now - start)
+            do throws(UpstreamFailure) {
+                let answer = try await client.order(order, at: decision.url, timeout: min(configuration.dispatchTimeout, remaining))
+                switch answer.status {
+                case 201:
+                    state.withView { $0.confirm(decision.ticket) }
+                    metrics.decided(substation: decision.substationLabel, policy: decision.policy)
+                    return .admitted(answer, substationURL: decision.url)
+                case 409, 500...599:
+                    state.withView { _ = $0.release(decision.ticket) }
+                    refusals.append("\(decision.substationLabel): \(answer.status)")
+                case 400...499:
+                    state.withView { _ = $0.release(decision.ticket) }
+                    metrics.rejected(reason: "invalid")
+                    return .invalid(answer)
+                default:
+                    state.withView { _ = $0.release(decision.ticket) }
+                    refusals.append("\(decision.substationLabel): unexpected \(answer.status)")
+                }
+            } catch {
+                switch error {
+                case .refused:
+                    state.withView { _ = $0.release(decision.ticket, failure: .refusedConnection) }
+                    refusals.append("\(decision.substationLabel): connection refused")
+                case .timedOut, .unreachable:
+                    state.withView { _ = $0.release(decision.ticket, failure: .unreachable) }
+                    refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
+                    // It may have admitted the session before the answer was lost: undo, so the car is booked once.
+                    await client.cancel(sessionId: order.id, at: decision.url, timeout: .milliseconds(500))
+                }
+            }
+        }
+        metrics.rejected(reason: refusals.isEmpty ? "no-substation-available" : "no-capacity")
+        let detail = refusals.isEmpty
+            ? "no substation is up and undrained"
+            : "every substation tried refused or failed (\(refusals.joined(separator: ", ")))"
+        logger.debug("no substation admitted", metadata: ["id": "\(order.id)", "tried": "\(refusals)"])
+        return .noCapacity(detail: detail)
+    }
+}

@@ -1,0 +1,47 @@
+import GridCore
+
+/// One substation in the balancer's `GET /substations` answer.
+public struct SubstationStatus: Codable, Equatable, Sendable {
+    public var id: String?
+    public var url: String
+    public var up: Bool
+    public var health: String
+    public var drained: Bool
+    /// `substation_load` at the last scrape.
+    public var load: Double?
+    /// Scraped load plus the balancer's dispatches since that scrape.
+    public var effectiveLoad: Double?
+    public var pendingDispatches: Int
+    public var capacityKW: Double?
+    public var powerKW: Double?
+    public var activeSessions: Int?
+    public var chargingPoints: Int?
+    public var lastScrapeAgeSeconds: Double?
+
+    init(_ substation: LoadView.Substation, now: Double) {
+        id = substation.id
+        url = substation.url
+        up = substation.health.isUp
+        health = switch substation.health.state {
+        case .unknown: "unknown"
+        case .up: "up"
+        case .failing: "failing"
+        case .down: "down"
+        }
+        drained = substation.drained
+        load = substation.figures?.load
+        effectiveLoad = substation.effectiveLoad.isFinite ? substation.effectiveLoad : nil
+        pendingDispatches = substation.pendingDispatches
+        capacityKW = substation.figures?.capacityKW
+        powerKW = substation.figures?.powerKW
+        activeSessions = substation.figures?.activeSessions
+        chargingPoints = substation.figures?.chargingPoints
+        lastScrapeAgeSeconds = substation.lastScrapeAt.map { max(0, now - $0) }
+    }
+}
+
+/// The balancer's whole view, as `GET /substations` answers it.
+public struct BalancerView: Codable, Equatable, Sendable {
+    public var policy: PolicyName
+    public var substations: [SubstationStatus]
+}

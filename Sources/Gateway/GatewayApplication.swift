@@ -1,0 +1,29 @@
+import AsyncHTTPClient
+import GridHTTP
+import Hummingbird
+import Logging
+import Prometheus
+
+/// Builds the gateway: the public charge request API, `/api/v1/grid`, `/health`, `/metrics`.
+public func buildGatewayApplication(
+    _ configuration: GatewayConfiguration,
+    httpClient: HTTPClient,
+    balancer: (any BalancerClient)? = nil,
+    directory: any SessionDirectory = InMemorySessionDirectory(),
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    onListening: @escaping ListeningHandler = { _, _ in }
+) -> some ApplicationProtocol {
+    let logger = configuration.server.logger("smartgrid.gateway")
+    let balancer = balancer ?? HTTPBalancerClient(upstream: Upstream(client: httpClient), configuration: configuration)
+    let router = Router()
+    router.middlewares.add(GatewayMetricsMiddleware(registry: registry))
+    router.middlewares.add(ProblemMiddleware())
+    GatewayRoutes(balancer: balancer, directory: directory).add(to: router)
+    MetricsEndpoint.add(to: router, registry: registry)
+    return Application(
+        router: router, configuration: configuration.server.applicationConfiguration,
+        onServerRunning: { channel in
+            await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
+        },
+        logger: logger)
+}

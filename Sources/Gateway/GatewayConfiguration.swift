@@ -1,0 +1,21 @@
+import GridHTTP
+
+/// Everything `smartgrid gateway` is told on its command line.
+public struct GatewayConfiguration: Sendable {
+    public var server: ServerSettings
+    public var balancerURL: String
+    /// Longest wait for the balancer to place a request (it has its own deadline of 5 s).
+    public var balancerTimeout: Duration
+    /// Longest wait for a substation to show or end a session.
+    public var substationTimeout: Duration
+
+    public init(
+        server: ServerSettings = ServerSettings(port: 7000), balancerURL: String = "http://127.0.0.1:7001",
+        balancerTimeout: Duration = .seconds(6), substationTimeout: Duration = .seconds(2)
+    ) {
+        self.server = server
+        self.balancerURL = balancerURL
+        self.balancerTimeout = balancerTimeout
+        self.substationTimeout = substationTimeout
+    }
+}

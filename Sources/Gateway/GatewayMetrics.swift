@@ -1,0 +1,39 @@
+import GridHTTP
+import Hummingbird
+import Prometheus
+
+/// `gateway_requests_total{route,code}` and `gateway_request_duration_seconds`, recorded for
+/// every answer, problems included.
+struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let registry: PrometheusCollectorRegistry
+    let duration: DurationHistogram
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        self.duration = registry.durationHistogram(
+            name: "gateway_request_duration_seconds",
+            buckets: [.milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                      .seconds(2.5), .seconds(5), .seconds(10)],
+            help: "Time to answer a request")
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Problem.from(error).makeResponse()
+        }
+        let route = context.endpointPath ?? "unmatched"
+        registry.counter(
+            name: "gateway_requests_total", labels: [("route", route), ("code", String(response.status.code))],
+            help: "Requests answered, by route template and status code"
+        ).increment()
+        if route != "/metrics" {
+            duration.record(ContinuousClock.now - start)
+        }
+        return response
+    }
+}

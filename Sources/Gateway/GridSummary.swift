@@ -1,0 +1,18 @@
+/// `GET /api/v1/grid`: every substation as the balancer sees it (CONTRACT section 3).
+public struct GridSummary: Codable, Equatable, Sendable {
+    public struct Substation: Codable, Equatable, Sendable {
+        public var id: String?
+        public var url: String
+        public var up: Bool
+        public var drained: Bool?
+        public var load: Double?
+        public var effectiveLoad: Double?
+        public var capacityKW: Double?
+        public var powerKW: Double?
+        public var activeSessions: Int?
+        public var chargingPoints: Int?
+    }
+
+    public var policy: String
+    public var substations: [Substation]
+}

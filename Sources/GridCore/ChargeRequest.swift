@@ -1,0 +1,101 @@
+/// What a driver asks for: energy, the most power the car accepts, and optionally when it leaves.
+public struct ChargeRequest: Codable, Equatable, Sendable {
+    public var vehicleId: String
+    public var energyKWh: Double
+    public var maxPowerKW: Double
+    public var departureMinutes: Double?
+
+    public init(vehicleId: String, energyKWh: Double, maxPowerKW: Double, departureMinutes: Double? = nil) {
+        self.vehicleId = vehicleId
+        self.energyKWh = energyKWh
+        self.maxPowerKW = maxPowerKW
+        self.departureMinutes = departureMinutes
+    }
+
+    /// The request the original assignment's `POST /request_charge` books: an ordinary AC charge.
+    public static func legacyDefault(vehicleId: String) -> ChargeRequest {
+        ChargeRequest(vehicleId: vehicleId, energyKWh: 20, maxPowerKW: 11)
+    }
+
+    public static let energyRange: ClosedRange<Double> = 0...200
+    public static let maxPowerRange: ClosedRange<Double> = 0...350
+    public static let departureRange: ClosedRange<Double> = 0...2880
+}
+
+extension ChargeRequest {
+    /// Validates a parsed JSON body field by field (CONTRACT section 3) and reports every problem at once.
+    public static func validate(_ json: JSONValue) -> Result<ChargeRequest, ValidationFailure> {
+        guard case .object(let fields) = json else {
+            return .failure(ValidationFailure([FieldError(field: "body", message: "must be a JSON object, got \(json.typeName)")]))
+        }
+        var errors: [FieldError] = []
+        let vehicleId = validateVehicleId(fields["vehicleId"], errors: &errors)
+        let energy = validateNumber(fields["energyKWh"], field: "energyKWh", range: energyRange, errors: &errors)
+        let power = validateNumber(fields["maxPowerKW"], field: "maxPowerKW", range: maxPowerRange, errors: &errors)
+        var departure: Double?
+        if let value = fields["departureMinutes"], value != .null {
+            departure = validateNumber(value, field: "departureMinutes", range: departureRange, errors: &errors)
+        }
+        let known: Set<String> = ["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes"]
+        for key in fields.keys.sorted() where !known.contains(key) {
+            errors.append(FieldError(field: key, message: "is not a field of a charge request"))
+        }
+        guard errors.isEmpty, let vehicleId, let energy, let power else {
+            return .failure(ValidationFailure(errors))
+        }
+        return .success(ChargeRequest(vehicleId: vehicleId, energyKWh: energy, maxPowerKW: power, departureMinutes: departure))
+    }
+
+    private static func validateVehicleId(_ value: JSONValue?, errors: inout [FieldError]) -> String? {
+        guard let value else {
+            errors.append(FieldError(field: "vehicleId", message: "is required"))
+            return nil
+        }
+        guard case .string(let id) = value else {
+            errors.append(FieldError(field: "vehicleId", message: "must be a string, got \(value.typeName)"))
+            return nil
+        }
+        guard isValidIdentifier(id) else {
+            errors.append(FieldError(field: "vehicleId", message: "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"))
+            return nil
+        }
+        return id
+    }
+
+    /// 1-64 characters of `A-Za-z0-9._-`: the shape of vehicle and session ids.
+    public static func isValidIdentifier(_ text: String) -> Bool {
+        (1...64).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2E || byte == 0x5F || byte == 0x2D
+            }
+    }
+
+    /// Ranges are open at the bottom: zero energy or power is not a request.
+    private static func validateNumber(
+        _ value: JSONValue?, field: String, range: ClosedRange<Double>, errors: inout [FieldError]
+    ) -> Double? {
+        guard let value else {
+            errors.append(FieldError(field: field, message: "is required"))
+            return nil
+        }
+        guard case .number(let number) = value else {
+            errors.append(FieldError(field: field, message: "must be a number, got \(value.typeName)"))
+            return nil
+        }
+        guard number.isFinite, number > range.lowerBound, number <= range.upperBound else {
+            errors.append(FieldError(field: field, message: "must be greater than \(Int(range.lowerBound)) and at most \(Int(range.upperBound))"))
+            return nil
+        }
+        return number
+    }
+}
+
+/// Why a request body was refused: every bad field, not only the first.
+public struct ValidationFailure: Error, Equatable, Sendable {
+    public var errors: [FieldError]
+
+    public init(_ errors: [FieldError]) {
+        self.errors = errors
+    }
+}

@@ -1,0 +1,155 @@
+/// The balancer's live view of its substations: the last scraped figures plus its own dispatches
+/// since then, so that a burst between two scrapes spreads out instead of herding onto the
+/// substation that looked emptiest.
+///
+/// Own-dispatch accounting: a dispatch is counted from the moment it is decided (so concurrent
+/// decisions see each other), dropped if the substation refuses it, and dropped at the first
+/// scrape that began after the substation confirmed it, because that scrape already includes it.
+/// Nothing is counted twice for longer than one scrape.
+public struct LoadView: Sendable {
+    public struct Substation: Sendable {
+        public let url: String
+        /// Known after the first scrape (the `substation` label).
+        public internal(set) var id: String?
+        public internal(set) var figures: ScrapedFigures?
+        public internal(set) var health = SubstationHealth()
+        public internal(set) var drained = false
+        /// Clock reading (seconds) of the last successful scrape.
+        public internal(set) var lastScrapeAt: Double?
+        var pending: [PendingDispatch] = []
+
+        /// Requested power of dispatches not yet seen in a scrape.
+        public var pendingPowerKW: Double { pending.reduce(0) { $0 + $1.powerKW } }
+        public var pendingDispatches: Int { pending.count }
+
+        /// Scraped load plus pending dispatches over capacity. Unknown capacity: +infinity.
+        public var effectiveLoad: Double {
+            guard let figures, figures.capacityKW > 0 else { return .infinity }
+            return figures.load + pendingPowerKW / figures.capacityKW
+        }
+
+        /// Whether a point looks free, counting pending dispatches as taken.
+        public var seemsToHaveFreePoint: Bool {
+            guard let figures else { return false }
+            return figures.activeSessions + pending.count < figures.chargingPoints
+        }
+    }
+
+    struct PendingDispatch: Sendable {
+        var ticket: DispatchTicket
+        var powerKW: Double
+        /// Sequence number at which the substation confirmed it; nil while in flight.
+        var confirmedAt: UInt64?
+    }
+
+    /// Identifies one dispatch between its decision and its outcome.
+    public struct DispatchTicket: Hashable, Sendable {
+        public let substation: Int
+        let number: UInt64
+    }
+
+    /// Identifies one scrape between its start and its result.
+    public struct ScrapeTicket: Sendable {
+        public let substation: Int
+        let startedAt: UInt64
+    }
+
+    public private(set) var substations: [Substation]
+    /// A logical clock ordering confirmations against scrape starts.
+    private var sequence: UInt64 = 0
+
+    public init(urls: [String]) {
+        self.substations = urls.map { Substation(url: $0) }
+    }
+
+    private mutating func tick() -> UInt64 {
+        sequence += 1
+        return sequence
+    }
+
+    // MARK: Scrapes
+
+    public mutating func beginScrape(of substation: Int) -> ScrapeTicket {
+        ScrapeTicket(substation: substation, startedAt: tick())
+    }
+
+    @discardableResult
+    public mutating func scrapeSucceeded(
+        _ ticket: ScrapeTicket, figures: ScrapedFigures, at time: Double
+    ) -> SubstationHealth.Action? {
+        let index = ticket.substation
+        substations[index].figures = figures
+        substations[index].id = figures.substationId
+        substations[index].lastScrapeAt = time
+        substations[index].pending.removeAll { dispatch in
+            guard let confirmed = dispatch.confirmedAt else { return false }
+            return confirmed < ticket.startedAt
+        }
+        return substations[index].health.scrapeSucceeded()
+    }
+
+    @discardableResult
+    public mutating func scrapeFailed(_ ticket: ScrapeTicket, refused: Bool) -> SubstationHealth.Action? {
+        substations[ticket.substation].health.failed(refused: refused)
+    }
+
+    // MARK: Dispatches
+
+    /// Counts a dispatch the moment it is decided.
+    public mutating func reserve(_ substation: Int, powerKW: Double) -> DispatchTicket {
+        let ticket = DispatchTicket(substation: substation, number: tick())
+        substations[substation].pending.append(PendingDispatch(ticket: ticket, powerKW: powerKW, confirmedAt: nil))
+        return ticket
+    }
+
+    /// The substation admitted it: it will show in the next scrape that begins from now on.
+    public mutating func confirm(_ ticket: DispatchTicket) {
+        let now = tick()
+        if let position = substations[ticket.substation].pending.firstIndex(where: { $0.ticket == ticket }) {
+            substations[ticket.substation].pending[position].confirmedAt = now
+        }
+    }
+
+    /// The substation refused it or could not be reached: it never happened.
+    @discardableResult
+    public mutating func release(_ ticket: DispatchTicket, failure: DispatchFailure? = nil) -> SubstationHealth.Action? {
+        substations[ticket.substation].pending.removeAll { $0.ticket == ticket }
+        switch failure {
+        case .refusedConnection: return substations[ticket.substation].health.failed(refused: true)
+        case .unreachable: return substations[ticket.substation].health.failed(refused: false)
+        case nil: return nil
+        }
+    }
+
+    public enum DispatchFailure: Sendable {
+        case refusedConnection
+        case unreachable
+    }
+
+    // MARK: Routing
+
+    public mutating func setDrained(_ substation: Int, _ drained: Bool) {
+        substations[substation].drained = drained
+    }
+
+    public func index(ofSubstationId id: String) -> Int? {
+        substations.firstIndex { $0.id == id }
+    }
+
+    /// Substations that may take the next car, leaving out those already tried for it.
+    /// Those that look to have a free point come first: if any do, only they are offered.
+    public func candidates(excluding tried: Set<Int>) -> [RoutingCandidate] {
+        var withRoom: [RoutingCandidate] = []
+        var looksFull: [RoutingCandidate] = []
+        for (index, substation) in substations.enumerated()
+        where !tried.contains(index) && substation.health.isUp && !substation.drained && substation.figures != nil {
+            let candidate = RoutingCandidate(substation: index, effectiveLoad: substation.effectiveLoad)
+            if substation.seemsToHaveFreePoint {
+                withRoom.append(candidate)
+            } else {
+                looksFull.append(candidate)
+            }
+        }
+        return withRoom.isEmpty ? looksFull : withRoom
+    }
+}

@@ -1,0 +1,17 @@
+/// A substation's figures at one moment: what `/metrics` exports and what the balancer routes on.
+public struct SubstationSnapshot: Codable, Equatable, Sendable {
+    public var spec: SubstationSpec
+    public var baseLoadKW: Double
+    public var evPowerKW: Double
+    public var requestedPowerKW: Double
+    public var activeSessions: Int
+    public var counts: SessionOutcomeCounts
+    public var energyDeliveredKWh: Double
+
+    /// Total draw from the transformer: base load plus EVs. Never above capacity.
+    public var powerKW: Double { baseLoadKW + evPowerKW }
+
+    /// (base load + requested power of active sessions) / capacity: 0 idle, 1 fully subscribed,
+    /// above 1 oversubscribed (sessions are throttled, never the transformer).
+    public var load: Double { spec.capacityKW > 0 ? (baseLoadKW + requestedPowerKW) / spec.capacityKW : 0 }
+}

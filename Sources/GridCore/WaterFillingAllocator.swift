@@ -1,0 +1,28 @@
+/// Shares the power a transformer has left for EVs among sessions by water-filling:
+/// nobody gets more than they asked for, and whatever is left is split equally among the rest.
+public enum WaterFillingAllocator {
+    /// - Parameters:
+    ///   - available: power left for EVs (capacity minus base load), in kW; negative counts as 0.
+    ///   - requests: each session's requested power, in kW.
+    /// - Returns: each session's allocated power, in the order of `requests`.
+    public static func allocate(available: Double, requests: [Double]) -> [Double] {
+        var remaining = max(0, available)
+        var allocation = [Double](repeating: 0, count: requests.count)
+        // Serve the smallest requests first: once one is fully met, its leftover share goes to the rest.
+        let order = requests.indices.sorted { requests[$0] < requests[$1] }
+        var left = requests.count
+        for index in order {
+            let fairShare = remaining / Double(left)
+            let granted = min(max(0, requests[index]), fairShare)
+            allocation[index] = granted
+            remaining -= granted
+            left -= 1
+        }
+        return allocation
+    }
+
+    /// The water level: the most any session gets (sessions asking less get what they asked).
+    public static func level(available: Double, requests: [Double]) -> Double {
+        allocate(available: available, requests: requests).max() ?? max(0, available)
+    }
+}

@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An answer from another smartgrid service.
+public struct UpstreamResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public var data: Data { Data(body.readableBytesView) }
+}
+
+/// Why another service could not be asked.
+public enum UpstreamFailure: Error, Equatable, Sendable {
+    /// Nothing listens there: the connection was refused.
+    case refused
+    /// It did not answer in time; it may or may not have acted.
+    case timedOut
+    /// Any other transport failure (reset, garbage, closed mid-answer).
+    case unreachable(String)
+}
+
+/// Calls other smartgrid services with a deadline on every request, and classifies failures.
+public struct Upstream: Sendable {
+    public let client: HTTPClient
+    /// Largest answer read from another service.
+    public static let answerLimit = 4 * 1024 * 1024
+
+    public init(client: HTTPClient) {
+        self.client = client
+    }
+
+    public func send(
+        _ method: HTTPMethod, _ url: String, json body: Data? = nil, headers: HTTPHeaders = [:], timeout: Duration
+    ) async throws(UpstreamFailure) -> UpstreamResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers = headers
+        if let body {
+            request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(nanoseconds))
+            let answer = try await response.body.collect(upTo: Self.answerLimit)
+            return UpstreamResponse(status: Int(response.status.code), headers: response.headers, body: answer)
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    static func classify(_ error: any Error) -> UpstreamFailure {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout, .writeTimeout:
+                return .timedOut
+            default:
+                return .unreachable(String(describing: error))
+            }
+        }
+        if isRefused(error) { return .refused }
+        return .unreachable(String(describing: error))
+    }
+
+    private static func isRefused(_ error: any Error) -> Bool {
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
+        if let error = error as? NIOConnectionError {
+            return !error.connectionErrors.isEmpty
+                && error.connectionErrors.allSatisfy { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+        }
+        return String(describing: error).contains("Connection refused")
+    }
+}

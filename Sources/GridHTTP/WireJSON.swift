@@ -1,0 +1,58 @@
+import Foundation
+import GridCore
+import Hummingbird
+import NIOCore
+
+/// JSON as smartgrid speaks it on the wire: camelCase, RFC 3339 dates, strict input.
+public enum WireJSON {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public static let decoder = JSONDecoder()
+
+    /// The most a JSON request body may hold (CONTRACT section 3).
+    public static let bodyLimit = 64 * 1024
+
+    /// A JSON response with the given status.
+    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Reads a request body as JSON: 415 unless JSON, 413 over the limit, 400 if it does not parse.
+    public static func readObject(from request: Request, limit: Int = bodyLimit) async throws -> JSONValue {
+        let contentType = request.headers[.contentType]
+        guard let contentType, isJSON(contentType) else {
+            throw Problem.unsupportedMediaType(request.headers[.contentType])
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw Problem.bodyTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem.bodyTooLarge(limit: limit)
+        }
+        return try parse(Data(buffer.readableBytesView))
+    }
+
+    public static func parse(_ data: Data) throws(Problem) -> JSONValue {
+        guard !data.isEmpty else { throw Problem.malformedJSON("the body is empty") }
+        do {
+            return try decoder.decode(JSONValue.self, from: data)
+        } catch {
+            throw Problem.malformedJSON("the body is not valid JSON")
+        }
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `smartgrid`: one executable, one subcommand per role (CONTRACT section 1).
+@main
+struct SmartGrid: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smartgrid",
+        abstract: "Balance electric-vehicle charging across grid substations, and watch it happen.",
+        subcommands: [UpCommand.self, GatewayCommand.self, BalancerCommand.self, SubstationCommand.self]
+    )
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Balancer
+import Foundation
+import Gateway
+import GridCore
+import GridHTTP
+import LoadTest
+import Logging
+import ServiceLifecycle
+import Substation
+
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Run the whole grid on this machine: gateway, balancer, substations and Prometheus.")
+
+    @Option(help: "Address every service listens on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: LogLevel = .info
+
+    @Option(help: "Number of substations (capacities 250, 400, 400, 630 kW, then repeating).")
+    var substations = 4
+
+    @Option(help: "Routing policy.")
+    var policy: PolicyName = .leastLoad
+
+    @Option(help: "Simulated seconds per real second.")
+    var timeScale: Double = 60
+
+    @Option(help: "Gateway on B, balancer on B+1, substations on B+101, B+102, ...")
+    var portBase = 7000
+
+    @Option(help: "auto: start Prometheus when the prometheus binary is on PATH; off: never.")
+    var prometheus: PrometheusMode = .auto
+
+    @Option(help: "Port of the Prometheus that up starts.")
+    var prometheusPort = 9090
+
+    @Flag(help: "Also drive a built-in rush hour of charge requests, so the grid visibly works.")
+    var rushHour = false
+
+    @Option(help: "Bearer token for the balancer's admin API (or env SMARTGRID_ADMIN_TOKEN).")
+    var adminToken: String?
+
+    @Option(help: "Seed for base-load noise and the rush-hour traffic.")
+    var seed: UInt64 = 1
+
+    enum PrometheusMode: String, ExpressibleByArgument, CaseIterable {
+        case auto, off
+    }
+
+    /// Capacities of a typical mix of distribution substations, in kW.
+    static let capacityPattern: [Double] = [250, 400, 400, 630]
+
+    func validate() throws {
+        guard (1...50).contains(substations) else { throw ValidationError("--substations must be between 1 and 50") }
+        guard portBase >= 1, portBase + 101 + substations <= 65_535 else {
+            throw ValidationError("--port-base must leave room for B+101 ... B+\(100 + substations) below 65536")
+        }
+        guard timeScale > 0, timeScale.isFinite else { throw ValidationError("--time-scale must be above 0") }
+    }
+
+    func run() async throws {
+        let logger = { (label: String) -> Logger in
+            var logger = Logger(label: label)
+            logger.logLevel = logLevel.level
+            return logger
+        }
+        let board = ReadyBoard(expected: substations + 2)
+        let client = HTTPClientService(client: HTTPClientService.makeClient())
+        var services: [any Service] = [client]
+        var substationURLs: [String] = []
+        for number in 1...substations {
+            let capacity = Self.capacityPattern[(number - 1) % Self.capacityPattern.count]
+            let port = portBase + 100 + number
+            let configuration = SubstationConfiguration(
+                server: ServerSettings(host: host, port: port, logLevel: logLevel.level),
+                spec: SubstationSpec(id: "S\(number)", capacityKW: capacity, chargingPoints: max(4, Int(capacity / 20)), pointMaxKW: 50),
+                baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number))
+            substationURLs.append("http://\(host):\(port)")
+            services.append(buildSubstationApplication(configuration, onListening: board.report("substation S\(number) (\(Int(capacity)) kW)")))
+        }
+        let balancerURL = "http://\(host):\(portBase + 1)"
+        let balancer = BalancerConfiguration(
+            server: ServerSettings(host: host, port: portBase + 1, logLevel: logLevel.level),
+            substationURLs: substationURLs, policy: policy,
+            adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
+        services.append(buildBalancerApplication(balancer, httpClient: client.client, onListening: board.report("balancer")))
+        let gatewayURL = "http://\(host):\(portBase)"
+        let gateway = GatewayConfiguration(server: ServerSettings(host: host, port: portBase, logLevel: logLevel.level), balancerURL: balancerURL)
+        services.append(buildGatewayApplication(gateway, httpClient: client.client, onListening: board.report("gateway")))
+
+        if prometheus == .auto {
+            if let binary = PrometheusProcess.findBinary() {
+                let hostPort = { (port: Int) in "\(host):\(port)" }
+                services.append(PrometheusProcess(
+                    binary: binary, listenAddress: hostPort(prometheusPort),
+                    scrapeTargets: [
+                        ("smartgrid-gateway", [hostPort(portBase)]),
+                        ("smartgrid-balancer", [hostPort(portBase + 1)]),
+                        ("smartgrid-substation", (1...substations).map { hostPort(portBase + 100 + $0) }),
+                    ],
+                    logger: logger("smartgrid.prometheus")))
+                board.extraLines.append("prometheus   http://\(host):\(prometheusPort)")
+            } else {
+                printLine("prometheus not found on PATH: running without it (install it, e.g. apt-get install prometheus)")
+            }
+        }
+        if rushHour {
+            services.append(RushHourTraffic(
+                gatewayURL: gatewayURL, client: client.client, peakRate: 1.5 * Double(substations) / 4,
+                seed: seed, logger: logger("smartgrid.rush-hour")))
+            board.extraLines.append("rush hour    driving charge requests through the gateway (peak \(1.5 * Double(substations) / 4)/s)")
+        }
+        try await runServices(services, logger: logger("smartgrid"))
+    }
+}
+
+/// Prints every URL once all services listen.
+final class ReadyBoard: @unchecked Sendable {
+    private let lock = NSLock()
+    private let expected: Int
+    private var lines: [String] = []
+    var extraLines: [String] = []
+
+    init(expected: Int) {
+        self.expected = expected
+    }
+
+    func report(_ name: String) -> @Sendable (String, Int) async -> Void {
+        { host, port in self.add("\(name.padding(toLength: 28, withPad: " ", startingAt: 0)) http://\(host):\(port)") }
+    }
+
+    private func add(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        lines.append(line)
+        guard lines.count == expected else { return }
+        var text = ["smartgrid is up (Ctrl-C stops everything):"]
+        text += (lines.sorted() + extraLines).map { "  " + $0 }
+        text.append("  try: curl -s -XPOST -H 'Content-Type: application/json' -d '{\"vehicleId\":\"EV-1\",\"energyKWh\":30,\"maxPowerKW\":11}' \(lines.first { $0.hasPrefix("gateway") }.map { String($0.split(separator: " ").last!) } ?? "")/api/v1/charge-requests")
+        printLine(text.joined(separator: "\n"))
+    }
+}
