@@ -49,12 +49,13 @@ public enum PrometheusTextParser {
         var cursor = 0
         let name = try readName(bytes, &cursor, metric: true)
         var labels: [String: String] = [:]
-        skipBlanks(bytes, &cursor)
+        var blanks = skipBlanks(bytes, &cursor)
         if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "{") {
             cursor += 1
             labels = try readLabels(bytes, &cursor)
+            blanks = skipBlanks(bytes, &cursor)
         }
-        guard skipBlanks(bytes, &cursor) > 0 || cursor >= bytes.count else {
+        guard blanks > 0 || cursor >= bytes.count else {
             throw Reason(text: "expected a space before the value")
         }
         guard let valueToken = readToken(bytes, &cursor) else { throw Reason(text: "missing value") }

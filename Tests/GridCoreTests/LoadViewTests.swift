@@ -1,0 +1,156 @@
+import GridCore
+import Testing
+
+@Suite struct LoadViewTests {
+    static let capacities: [Double] = [250, 400, 400, 630]
+
+    static func scrapedView(loads: [Double] = [0, 0, 0, 0], points: Int = 200) -> LoadView {
+        var view = LoadView(urls: capacities.indices.map { "http://s\($0)" })
+        for index in capacities.indices {
+            let ticket = view.beginScrape(of: index)
+            view.scrapeSucceeded(ticket, figures: figures(index, load: loads[index], points: points), at: 0)
+        }
+        return view
+    }
+
+    static func figures(_ index: Int, load: Double, active: Int = 0, points: Int = 200) -> ScrapedFigures {
+        ScrapedFigures(
+            substationId: "S\(index + 1)", load: load, capacityKW: capacities[index], powerKW: 0,
+            activeSessions: active, chargingPoints: points)
+    }
+
+    /// The herd: without own-dispatch accounting every decision between two scrapes would go to
+    /// the same substation. With it, a burst spreads in proportion to capacity.
+    @Test func aBurstBetweenTwoScrapesSpreads() {
+        var view = Self.scrapedView()
+        var policy = RoutingPolicy(.leastLoad)
+        var generator = SeededGenerator(seed: 9)
+        var counts = [0, 0, 0, 0]
+        for _ in 0..<400 {
+            let candidates = view.candidates(excluding: [])
+            let choice = candidates[policy.choose(among: candidates, using: &generator)!].substation
+            let ticket = view.reserve(choice, powerKW: 11)
+            view.confirm(ticket)
+            counts[choice] += 1
+        }
+        let loads = view.substations.map(\.effectiveLoad)
+        let stats = BalanceStatistics(loads: loads)
+        #expect(stats.maxOverMean < 1.02, "loads \(loads), counts \(counts)")
+        #expect(counts[3] > counts[0] * 2)  // 630 kW takes about 2.5 times what 250 kW takes
+    }
+
+    @Test func staleViewWithoutAccountingHerds() {
+        // The same burst routed on the last scrape alone goes all to one substation.
+        let view = Self.scrapedView(loads: [0.3, 0.2, 0.25, 0.4])
+        var policy = RoutingPolicy(.leastLoad)
+        var generator = SeededGenerator(seed: 9)
+        var chosen = Set<Int>()
+        for _ in 0..<50 {
+            let candidates = view.candidates(excluding: [])
+            chosen.insert(candidates[policy.choose(among: candidates, using: &generator)!].substation)
+        }
+        #expect(chosen == [1])
+    }
+
+    @Test func aScrapeThatBeganAfterAConfirmationReplacesIt() {
+        var view = Self.scrapedView()
+        let ticket = view.reserve(1, powerKW: 40)
+        #expect(abs(view.substations[1].effectiveLoad - 0.1) < 1e-12)
+        view.confirm(ticket)
+        let scrape = view.beginScrape(of: 1)
+        view.scrapeSucceeded(scrape, figures: Self.figures(1, load: 0.1, active: 1), at: 1)
+        // The scrape includes the session: counted once, not twice.
+        #expect(view.substations[1].pendingDispatches == 0)
+        #expect(abs(view.substations[1].effectiveLoad - 0.1) < 1e-12)
+    }
+
+    @Test func aScrapeThatBeganBeforeAConfirmationKeepsIt() {
+        var view = Self.scrapedView()
+        let ticket = view.reserve(1, powerKW: 40)
+        let scrape = view.beginScrape(of: 1)  // may or may not see the session
+        view.confirm(ticket)
+        view.scrapeSucceeded(scrape, figures: Self.figures(1, load: 0), at: 1)
+        #expect(view.substations[1].pendingDispatches == 1)
+        #expect(abs(view.substations[1].effectiveLoad - 0.1) < 1e-12)
+        // The next scrape settles it.
+        let next = view.beginScrape(of: 1)
+        view.scrapeSucceeded(next, figures: Self.figures(1, load: 0.1, active: 1), at: 2)
+        #expect(view.substations[1].pendingDispatches == 0)
+    }
+
+    @Test func inFlightDispatchesSurviveScrapes() {
+        var view = Self.scrapedView()
+        _ = view.reserve(2, powerKW: 40)
+        let scrape = view.beginScrape(of: 2)
+        view.scrapeSucceeded(scrape, figures: Self.figures(2, load: 0), at: 1)
+        #expect(view.substations[2].pendingDispatches == 1)
+    }
+
+    @Test func refusedDispatchesAreForgotten() {
+        var view = Self.scrapedView()
+        let ticket = view.reserve(0, powerKW: 50)
+        view.release(ticket)
+        #expect(view.substations[0].effectiveLoad == 0)
+    }
+
+    @Test func candidatesLeaveOutTriedDownDrainedAndFull() {
+        var view = Self.scrapedView()
+        view.setDrained(0, true)
+        let full = view.beginScrape(of: 1)
+        view.scrapeSucceeded(full, figures: Self.figures(1, load: 0.5, active: 200), at: 1)
+        let down = view.beginScrape(of: 2)
+        view.scrapeFailed(down, refused: true)
+        #expect(view.candidates(excluding: []).map(\.substation) == [3])
+        // Full-looking substations are still offered when nothing else is left: the scrape may be stale.
+        #expect(view.candidates(excluding: [3]).map(\.substation) == [1])
+        #expect(view.candidates(excluding: [1, 3]).isEmpty)
+    }
+}
+
+@Suite struct SubstationHealthTests {
+    @Test func downAfterThreeFailedScrapesInARow() {
+        var health = SubstationHealth()
+        #expect(!health.isUp)
+        #expect(health.scrapeSucceeded() == .markedUp)
+        #expect(health.failed(refused: false) == nil)
+        #expect(health.failed(refused: false) == nil)
+        #expect(health.isUp)
+        #expect(health.failed(refused: false) == .markedDown)
+        #expect(!health.isUp)
+        #expect(health.failed(refused: false) == nil)
+        #expect(health.scrapeSucceeded() == .markedUp)
+    }
+
+    @Test func aSuccessResetsTheCount() {
+        var health = SubstationHealth()
+        _ = health.scrapeSucceeded()
+        _ = health.failed(refused: false)
+        _ = health.failed(refused: false)
+        #expect(health.scrapeSucceeded() == nil)
+        #expect(health.failed(refused: false) == nil)
+        #expect(health.isUp)
+    }
+
+    @Test func downAtOnceOnARefusedConnection() {
+        var health = SubstationHealth()
+        _ = health.scrapeSucceeded()
+        #expect(health.failed(refused: true) == .markedDown)
+        #expect(health.state == .down)
+    }
+}
+
+@Suite struct BalanceStatisticsTests {
+    @Test func perfectBalance() {
+        let stats = BalanceStatistics(loads: [0.5, 0.5, 0.5, 0.5])
+        #expect(stats.maxOverMean == 1)
+        #expect(stats.coefficientOfVariation == 0)
+        #expect(stats.jainIndex == 1)
+    }
+
+    @Test func allOnOne() {
+        let stats = BalanceStatistics(loads: [1, 0, 0, 0])
+        #expect(stats.maxOverMean == 4)
+        #expect(abs(stats.coefficientOfVariation - 3.0.squareRoot()) < 1e-12)
+        #expect(stats.jainIndex == 0.25)
+    }
+}

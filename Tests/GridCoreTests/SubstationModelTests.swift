@@ -1,0 +1,109 @@
+import GridCore
+import Testing
+
+@Suite struct SubstationModelTests {
+    static func model(capacity: Double = 100, points: Int = 4, baseLoad: Double = 0) -> SubstationModel {
+        SubstationModel(
+            spec: SubstationSpec(id: "S1", capacityKW: capacity, chargingPoints: points, pointMaxKW: 50),
+            baseLoad: BaseLoadCurve(capacityKW: capacity, meanFraction: baseLoad, seed: 1), now: 0)
+    }
+
+    static func request(_ energy: Double = 20, power: Double = 11, departure: Double? = nil) -> ChargeRequest {
+        ChargeRequest(vehicleId: "EV-1", energyKWh: energy, maxPowerKW: power, departureMinutes: departure)
+    }
+
+    @Test func refusesWhenEveryPointIsTaken() throws {
+        var model = Self.model(points: 2)
+        _ = try model.admit(id: "a", request: Self.request(), createdAtEpochSeconds: 0).get()
+        _ = try model.admit(id: "b", request: Self.request(), createdAtEpochSeconds: 0).get()
+        #expect(throws: AdmissionRefusal.noFreeChargingPoint(points: 2)) {
+            try model.admit(id: "c", request: Self.request(), createdAtEpochSeconds: 0).get()
+        }
+        #expect(model.counts.admitted == 2)
+        #expect(model.counts.rejected == 1)
+    }
+
+    @Test func refusesWhenASessionWouldFallBelowTheMinimumPower() throws {
+        // 10 kW for EVs: 7 sessions get 1.43 kW each, an 8th would leave 1.25 kW.
+        var model = Self.model(capacity: 10, points: 20)
+        for index in 0..<7 {
+            _ = try model.admit(id: "s\(index)", request: Self.request(), createdAtEpochSeconds: 0).get()
+        }
+        let refusal = model.admit(id: "s7", request: Self.request(), createdAtEpochSeconds: 0)
+        guard case .failure(.insufficientPower(let share)) = refusal else {
+            Issue.record("expected insufficient power, got \(refusal)")
+            return
+        }
+        #expect(abs(share - 1.25) < 1e-9)
+    }
+
+    @Test func refusesADuplicateId() throws {
+        var model = Self.model()
+        _ = try model.admit(id: "a", request: Self.request(), createdAtEpochSeconds: 0).get()
+        #expect(throws: AdmissionRefusal.duplicateSession(id: "a")) {
+            try model.admit(id: "a", request: Self.request(), createdAtEpochSeconds: 0).get()
+        }
+    }
+
+    @Test func sessionsCompleteAndFreeTheirPoint() throws {
+        var model = Self.model(capacity: 100, points: 1)
+        _ = try model.admit(id: "a", request: Self.request(11, power: 11), createdAtEpochSeconds: 0).get()
+        model.advance(to: 1_800)  // half an hour at 11 kW: 5.5 kWh
+        #expect(abs(model.session(id: "a")!.energyDeliveredKWh - 5.5) < 1e-6)
+        model.advance(to: 3_700)
+        #expect(model.session(id: "a")?.status == .completed)
+        #expect(model.activeSessionCount == 0)
+        #expect(abs(model.energyDeliveredKWh - 11) < 1e-6)
+        #expect(model.counts.completed == 1)
+        _ = try model.admit(id: "b", request: Self.request(), createdAtEpochSeconds: 0).get()
+    }
+
+    @Test func sessionsDepartAtTheirTime() throws {
+        var model = Self.model()
+        _ = try model.admit(id: "a", request: Self.request(200, departure: 10), createdAtEpochSeconds: 0).get()
+        model.advance(to: 601)
+        #expect(model.session(id: "a")?.status == .departed)
+        #expect(abs(model.session(id: "a")!.energyDeliveredKWh - 11.0 / 6) < 1e-6)
+        #expect(model.counts.departed == 1)
+    }
+
+    @Test func cancelledSessionsStayReadable() throws {
+        var model = Self.model()
+        _ = try model.admit(id: "a", request: Self.request(), createdAtEpochSeconds: 0).get()
+        #expect(model.cancel(id: "a")?.status == .cancelled)
+        #expect(model.cancel(id: "a")?.status == .cancelled)
+        #expect(model.counts.cancelled == 1)
+        #expect(model.cancel(id: "nobody") == nil)
+    }
+
+    @Test func loadCountsRequestedPowerAndBaseLoad() throws {
+        var model = Self.model(capacity: 100, points: 20)
+        for index in 0..<12 {
+            _ = try model.admit(id: "s\(index)", request: Self.request(power: 11), createdAtEpochSeconds: 0).get()
+        }
+        let snapshot = model.snapshot
+        #expect(abs(snapshot.load - 1.32) < 1e-9)  // oversubscribed: sessions throttled
+        #expect(abs(snapshot.powerKW - 100) < 1e-9)  // the transformer is not
+    }
+
+    /// Random traffic with a varying base load: the draw never exceeds capacity, points are
+    /// never overbooked, and every admitted session is accounted for.
+    @Test func neverOverloadsTheTransformerUnderRandomTraffic() {
+        var generator = SeededGenerator(seed: 11)
+        var model = Self.model(capacity: 250, points: 12, baseLoad: 0.5)
+        var time = 0.0
+        for index in 0..<3_000 {
+            time += Double.random(in: 0...120, using: &generator)
+            model.advance(to: time)
+            let request = VehicleMix.standard.nextRequest(vehicleNumber: index, using: &generator)
+            _ = model.admit(id: "s\(index)", request: request, createdAtEpochSeconds: 0)
+            if index % 7 == 0 { _ = model.cancel(id: "s\(index - 3)") }
+            let snapshot = model.snapshot
+            #expect(snapshot.powerKW <= 250 + 1e-6)
+            #expect(snapshot.activeSessions <= 12)
+        }
+        let counts = model.counts
+        #expect(counts.admitted + counts.rejected == 3_000)
+        #expect(counts.admitted == counts.completed + counts.departed + counts.cancelled + model.activeSessionCount)
+    }
+}
