@@ -1,0 +1,111 @@
+import Foundation
+import Synchronization
+
+/// One `smartgrid` service started as its own process on a free port, as a user would run it.
+/// Ready once it prints its "listening on" line; stopped by its process id only.
+final class ServiceProcess: Sendable {
+    let name: String
+    let url: String
+    let port: Int
+    private let process: Process
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The `smartgrid` binary that `swift build` made (or `SMARTGRID_BIN`).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["SMARTGRID_BIN"] { return URL(fileURLWithPath: path) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/smartgrid")
+    }
+
+    static let logDirectory: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smartgrid-test-logs")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }()
+
+    private init(name: String, url: String, port: Int, process: Process) {
+        self.name = name
+        self.url = url
+        self.port = port
+        self.process = process
+    }
+
+    /// Starts `smartgrid <arguments>` and waits (at most 30 s) for it to say where it listens.
+    /// `ready` is a pattern of the line that says the service serves; its first http:// URL is the service's.
+    static func start(_ name: String, _ arguments: [String], ready: String = #"listening on http://[^\s]+"#) async throws -> ServiceProcess {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw StartFailure(description: "no smartgrid binary at \(binary.path): run `swift build` first")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        let logFile = logDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: logFile)
+
+        let listening = AsyncStream<String>.makeStream()
+        let buffer = Mutex(Data())
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                listening.continuation.finish()
+                return
+            }
+            let text = buffer.withLock { buffer -> String in
+                buffer.append(chunk)
+                return String(decoding: buffer, as: UTF8.self)
+            }
+            if let range = text.range(of: ready, options: .regularExpression),
+                let urlRange = text[range].range(of: #"http://[^\s]+"#, options: .regularExpression)
+            {
+                let url = String(text[urlRange])
+                listening.continuation.yield(url)
+                listening.continuation.finish()
+            }
+        }
+        try process.run()
+        let url = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { await listening.stream.first { _ in true } }
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        guard let url, let port = URLComponents(string: url)?.port else {
+            process.terminate()
+            throw StartFailure(description: "\(name) did not start listening (log: \(logFile.path))")
+        }
+        return ServiceProcess(name: name, url: url, port: port, process: process)
+    }
+
+    /// SIGKILL: no goodbye, as when a machine dies.
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait: a graceful stop.
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    deinit {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GridCore
+
+/// Substations, a balancer and a gateway, each its own `smartgrid` process on loopback.
+final class TestGrid: Sendable {
+    struct SubstationPlan: Sendable {
+        var capacityKW: Double
+        var points: Int
+    }
+
+    let plans: [SubstationPlan]
+    let balancer: ServiceProcess
+    let gateway: ServiceProcess
+    let substations: Mutex<[ServiceProcess]>
+    let baseLoad: Double
+
+    init(plans: [SubstationPlan], substations: [ServiceProcess], balancer: ServiceProcess, gateway: ServiceProcess, baseLoad: Double) {
+        self.plans = plans
+        self.substations = Mutex(substations)
+        self.balancer = balancer
+        self.gateway = gateway
+        self.baseLoad = baseLoad
+    }
+
+    static func start(_ plans: [SubstationPlan], baseLoad: Double = 0.3, pollInterval: Double = 0.5) async throws -> TestGrid {
+        var substations: [ServiceProcess] = []
+        for (index, plan) in plans.enumerated() {
+            substations.append(try await startSubstation(index: index, plan: plan, port: 0, baseLoad: baseLoad))
+        }
+        let balancer = try await ServiceProcess.start(
+            "balancer",
+            ["balancer", "--port", "0", "--poll-interval", String(pollInterval), "--log-level", "warning"]
+                + substations.flatMap { ["--substation", $0.url] })
+        let gateway = try await ServiceProcess.start("gateway", ["gateway", "--port", "0", "--balancer", balancer.url, "--log-level", "warning"])
+        let grid = TestGrid(plans: plans, substations: substations, balancer: balancer, gateway: gateway, baseLoad: baseLoad)
+        try await TestHTTP.withClient { http in
+            _ = try await TestHTTP.eventually("every substation up at the balancer") {
+                try await grid.gridView(http).allSatisfy { $0["up"] as? Bool == true }
+            }
+        }
+        return grid
+    }
+
+    static func startSubstation(index: Int, plan: SubstationPlan, port: Int, baseLoad: Double) async throws -> ServiceProcess {
+        try await ServiceProcess.start(
+            "substation-S\(index + 1)",
+            [
+                "substation", "--port", String(port), "--id", "S\(index + 1)", "--capacity-kw", String(plan.capacityKW),
+                "--charging-points", String(plan.points), "--base-load", String(baseLoad), "--time-scale", "1",
+                "--seed", String(index + 1), "--log-level", "warning",
+            ])
+    }
+
+    var substationProcesses: [ServiceProcess] { substations.withLock { $0 } }
+
+    func kill(substation index: Int) {
+        substationProcesses[index].kill()
+    }
+
+    /// Starts substation `index` again on the port it had.
+    func restart(substation index: Int) async throws {
+        let port = substationProcesses[index].port
+        let process = try await Self.startSubstation(index: index, plan: plans[index], port: port, baseLoad: baseLoad)
+        substations.withLock { $0[index] = process }
+    }
+
+    func stop() {
+        _ = gateway.stop()
+        _ = balancer.stop()
+        for substation in substationProcesses { _ = substation.stop() }
+    }
+
+    var chargeRequests: String { gateway.url + "/api/v1/charge-requests" }
+
+    func gridView(_ http: TestHTTP) async throws -> [[String: Any]] {
+        let answer = try await http.get(gateway.url + "/api/v1/grid")
+        return answer.json?["substations"] as? [[String: Any]] ?? []
+    }
+
+    /// Every substation's metrics, parsed with the same parser the balancer uses.
+    func substationMetrics(_ http: TestHTTP) async throws -> [[MetricSample]] {
+        var all: [[MetricSample]] = []
+        for substation in substationProcesses {
+            let answer = try await http.get(substation.url + "/metrics")
+            all.append(try PrometheusTextParser.parse(String(decoding: answer.body, as: UTF8.self)))
+        }
+        return all
+    }
+}
+
+import Synchronization
+
+/// Sends `count` charge requests with at most `concurrency` in flight; answers in request order.
+func burst(
+    _ http: TestHTTP, to url: String, count: Int, concurrency: Int, body: @escaping @Sendable (Int) -> [String: Any],
+    afterEach: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> [TestHTTP.Answer] {
+    let next = Locked(0)
+    return try await withThrowingTaskGroup(of: [(Int, TestHTTP.Answer)].self) { group in
+        for _ in 0..<concurrency {
+            group.addTask {
+                var answers: [(Int, TestHTTP.Answer)] = []
+                while true {
+                    let index = next.withLock { value -> Int in
+                        defer { value += 1 }
+                        return value
+                    }
+                    guard index < count else { return answers }
+                    answers.append((index, try await http.postJSON(url, body(index))))
+                    await afterEach(index)
+                }
+            }
+        }
+        var all: [(Int, TestHTTP.Answer)] = []
+        for try await part in group { all += part }
+        return all.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+}

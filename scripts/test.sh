@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test of smartgrid: installs the tools the tests use when missing, builds the
+# `smartgrid` binary the end-to-end tests start, then runs `swift test`.
+# Under CI=true a tool that cannot be installed fails the run; it is never skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_updated=0
+need() {  # need TOOL PACKAGE
+    local tool=$1 package=$2
+    command -v "$tool" >/dev/null 2>&1 && return 0
+    if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+        echo "installing $package (for $tool)"
+        if ((apt_updated == 0)); then apt-get update -qq && apt_updated=1; fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+    fi
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "error: $tool is missing and could not be installed (apt-get install $package)" >&2
+        exit 1
+    fi
+}
+
+need prometheus prometheus
+need promtool prometheus
+
+swift build
+swift test "$@"
