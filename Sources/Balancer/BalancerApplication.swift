@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import GridCore
 import GridHTTP
 import Hummingbird
@@ -6,16 +5,15 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// Builds the balancer service with its poller. `client` defaults to HTTP over `httpClient`.
+/// Builds the balancer service with its poller; `client` reaches the substations
+/// (`HTTPSubstationClient` in production, a stand-in in tests).
 public func buildBalancerApplication(
     _ configuration: BalancerConfiguration,
-    httpClient: HTTPClient,
-    client: (any SubstationClient)? = nil,
+    client: any SubstationClient,
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
     let logger = configuration.server.logger("smartgrid.balancer")
-    let client = client ?? HTTPSubstationClient(upstream: Upstream(client: httpClient))
     let state = BalancerState(
         urls: configuration.substationURLs, policy: configuration.policy,
         seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))

@@ -1,20 +1,18 @@
-import AsyncHTTPClient
 import GridHTTP
 import Hummingbird
 import Logging
 import Prometheus
 
-/// Builds the gateway: the public charge request API, `/api/v1/grid`, `/health`, `/metrics`.
+/// Builds the gateway: the public charge request API, `/api/v1/grid`, `/health`, `/metrics`;
+/// `balancer` reaches the balancer and substations (`HTTPBalancerClient` in production).
 public func buildGatewayApplication(
     _ configuration: GatewayConfiguration,
-    httpClient: HTTPClient,
-    balancer: (any BalancerClient)? = nil,
+    balancer: any BalancerClient,
     directory: any SessionDirectory = InMemorySessionDirectory(),
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
     let logger = configuration.server.logger("smartgrid.gateway")
-    let balancer = balancer ?? HTTPBalancerClient(upstream: Upstream(client: httpClient), configuration: configuration)
     let router = Router()
     router.middlewares.add(GatewayMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())

@@ -34,7 +34,7 @@ struct BalancerCommand: AsyncParsableCommand {
             policy: policy, pollInterval: pollInterval,
             adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
         let client = HTTPClientService(client: HTTPClientService.makeClient())
-        let app = buildBalancerApplication(configuration, httpClient: client.client, onListening: announce("balancer"))
+        let app = buildBalancerApplication(configuration, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: announce("balancer"))
         try await runServices([client, app], logger: configuration.server.logger("smartgrid"))
     }
 }

@@ -87,10 +87,10 @@ struct UpCommand: AsyncParsableCommand {
             server: ServerSettings(host: host, port: portBase + 1, logLevel: logLevel.level),
             substationURLs: substationURLs, policy: policy,
             adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
-        services.append(buildBalancerApplication(balancer, httpClient: client.client, onListening: board.report("balancer")))
+        services.append(buildBalancerApplication(balancer, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: board.report("balancer")))
         let gatewayURL = "http://\(host):\(portBase)"
         let gateway = GatewayConfiguration(server: ServerSettings(host: host, port: portBase, logLevel: logLevel.level), balancerURL: balancerURL)
-        services.append(buildGatewayApplication(gateway, httpClient: client.client, onListening: board.report("gateway")))
+        services.append(buildGatewayApplication(gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway), onListening: board.report("gateway")))
 
         if prometheus == .auto {
             if let binary = PrometheusProcess.findBinary() {

@@ -1,0 +1,120 @@
+@testable import Balancer
+import GridCore
+import GridHTTP
+import Logging
+import Prometheus
+import Testing
+
+/// The balancer's routing with retries, against substations that misbehave on demand.
+@Suite struct DispatcherTests {
+    static let urls = ["http://fake/S1", "http://fake/S2", "http://fake/S3", "http://fake/S4"]
+
+    struct Harness {
+        let substations: FakeSubstations
+        let state: BalancerState
+        let dispatcher: Dispatcher
+        let poller: SubstationPoller
+        let registry: PrometheusCollectorRegistry
+
+        init(loads: [Double], behaviours: [String: FakeSubstations.Behaviour] = [:], policy: PolicyName = .leastLoad) {
+            substations = FakeSubstations(loads: Dictionary(uniqueKeysWithValues: zip(DispatcherTests.urls, loads)), behaviours: behaviours)
+            let configuration = BalancerConfiguration(substationURLs: DispatcherTests.urls, policy: policy, seed: 1)
+            state = BalancerState(urls: configuration.substationURLs, policy: policy, seed: 1)
+            registry = PrometheusCollectorRegistry()
+            let metrics = BalancerMetrics(registry: registry)
+            dispatcher = Dispatcher(state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
+            poller = SubstationPoller(state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
+        }
+
+        func place() async -> Dispatcher.Outcome {
+            await dispatcher.place(SessionOrder(id: "session-1", request: ChargeRequest(vehicleId: "EV-1", energyKWh: 20, maxPowerKW: 11)))
+        }
+    }
+
+    @Test func routesToTheLeastLoaded() async {
+        let harness = Harness(loads: [0.5, 0.2, 0.4, 0.3])
+        await harness.poller.pollOnce()
+        guard case .admitted(_, let url) = await harness.place() else {
+            Issue.record("not admitted")
+            return
+        }
+        #expect(url == "http://fake/S2")
+    }
+
+    @Test func retriesTheNextBestAndNeverTheSameTwice() async {
+        let harness = Harness(
+            loads: [0.5, 0.2, 0.4, 0.3],
+            behaviours: ["http://fake/S2": .refuse, "http://fake/S4": .serverError])
+        await harness.poller.pollOnce()
+        guard case .admitted(_, let url) = await harness.place() else {
+            Issue.record("not admitted")
+            return
+        }
+        #expect(url == "http://fake/S3")
+        #expect(harness.substations.orders == ["http://fake/S2", "http://fake/S4", "http://fake/S3"])
+        #expect(harness.registry.emitToString().contains("balancer_retries_total 2"))
+    }
+
+    @Test func noCapacityWhenEverySubstationRefuses() async {
+        let harness = Harness(
+            loads: [0.1, 0.2, 0.3, 0.4],
+            behaviours: Dictionary(uniqueKeysWithValues: Self.urls.map { ($0, .refuse) }))
+        await harness.poller.pollOnce()
+        guard case .noCapacity = await harness.place() else {
+            Issue.record("expected no capacity")
+            return
+        }
+        #expect(harness.substations.orders.count == 4)
+        #expect(Set(harness.substations.orders).count == 4)
+        #expect(harness.registry.emitToString().contains(#"balancer_rejected_total{reason="no-capacity"} 1"#))
+    }
+
+    @Test func aTimedOutOrderIsUndoneBeforeTryingElsewhere() async {
+        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+        await harness.poller.pollOnce()
+        harness.substations.set("http://fake/S1", .timeOut)
+        guard case .admitted(_, let url) = await harness.place() else {
+            Issue.record("not admitted")
+            return
+        }
+        #expect(url == "http://fake/S2")
+        #expect(harness.substations.cancels == ["http://fake/S1"])
+    }
+
+    @Test func aRefusedConnectionMarksTheSubstationDown() async {
+        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+        await harness.poller.pollOnce()
+        harness.substations.set("http://fake/S1", .refuseConnection)
+        _ = await harness.place()
+        #expect(harness.state.view.substations[0].health.state == .down)
+        // Down substations get nothing more.
+        _ = await harness.place()
+        #expect(harness.substations.orders.filter { $0 == "http://fake/S1" }.count == 1)
+        // One good scrape brings it back.
+        harness.substations.set("http://fake/S1", .admit)
+        await harness.poller.pollOnce()
+        #expect(harness.state.view.substations[0].health.isUp)
+    }
+
+    @Test func garbageMetricsCountAsFailedScrapes() async {
+        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+        await harness.poller.pollOnce()
+        harness.substations.set("http://fake/S1", .garbageMetrics)
+        for _ in 0..<2 { await harness.poller.pollOnce() }
+        #expect(harness.state.view.substations[0].health.isUp, "two failures in a row: still up")
+        await harness.poller.pollOnce()
+        #expect(harness.state.view.substations[0].health.state == .down, "three in a row: down")
+        #expect(harness.registry.emitToString().contains(#"balancer_scrape_errors_total{substation="S1"} 3"#))
+    }
+
+    @Test func drainedSubstationsGetNothing() async {
+        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+        await harness.poller.pollOnce()
+        harness.state.withView { $0.setDrained(0, true) }
+        guard case .admitted(_, let url) = await harness.place() else {
+            Issue.record("not admitted")
+            return
+        }
+        #expect(url == "http://fake/S2")
+    }
+}

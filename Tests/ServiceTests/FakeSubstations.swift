@@ -1,0 +1,77 @@
+@testable import Balancer
+import Foundation
+import GridCore
+import GridHTTP
+import NIOCore
+import Synchronization
+
+/// Substations that answer as a test tells them, and remember what they were asked.
+final class FakeSubstations: SubstationClient {
+    enum Behaviour: Sendable {
+        case admit, refuse, serverError, refuseConnection, timeOut, garbageMetrics
+    }
+
+    struct Record: Sendable {
+        var behaviours: [String: Behaviour]
+        var loads: [String: Double]
+        var orders: [String] = []
+        var cancels: [String] = []
+    }
+
+    let record: Mutex<Record>
+
+    init(loads: [String: Double], behaviours: [String: Behaviour] = [:]) {
+        record = Mutex(Record(behaviours: behaviours, loads: loads))
+    }
+
+    var orders: [String] { record.withLock { $0.orders } }
+    var cancels: [String] { record.withLock { $0.cancels } }
+
+    func set(_ url: String, _ behaviour: Behaviour) {
+        record.withLock { $0.behaviours[url] = behaviour }
+    }
+
+    private func behaviour(_ url: String) -> Behaviour {
+        record.withLock { $0.behaviours[url] ?? .admit }
+    }
+
+    func scrapeMetrics(_ url: String, timeout: Duration) async throws(UpstreamFailure) -> String {
+        switch behaviour(url) {
+        case .refuseConnection: throw .refused
+        case .timeOut: throw .timedOut
+        case .garbageMetrics: return "<html>not metrics</html>"
+        default: break
+        }
+        let id = String(url.split(separator: "/").last!)
+        let load = record.withLock { $0.loads[url] ?? 0 }
+        return """
+            substation_load{substation="\(id)"} \(load)
+            substation_capacity_watts{substation="\(id)"} 400000
+            substation_power_watts{substation="\(id)"} \(load * 400_000)
+            substation_active_sessions{substation="\(id)"} 0
+            substation_charging_points{substation="\(id)"} 20
+            """
+    }
+
+    func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse {
+        record.withLock { $0.orders.append(url) }
+        switch behaviour(url) {
+        case .admit, .garbageMetrics:
+            let id = String(url.split(separator: "/").last!)
+            let body = #"{"id":"\#(order.id)","vehicleId":"\#(order.request.vehicleId)","substationId":"\#(id)","status":"charging","energyRequestedKWh":\#(order.request.energyKWh),"energyDeliveredKWh":0,"powerKW":11,"createdAt":"2026-01-01T00:00:00Z"}"#
+            return UpstreamResponse(status: 201, body: ByteBuffer(string: body))
+        case .refuse:
+            return UpstreamResponse(status: 409, body: ByteBuffer(string: #"{"status":409}"#))
+        case .serverError:
+            return UpstreamResponse(status: 500, body: ByteBuffer(string: ""))
+        case .refuseConnection:
+            throw .refused
+        case .timeOut:
+            throw .timedOut
+        }
+    }
+
+    func cancel(sessionId: String, at url: String, timeout: Duration) async {
+        record.withLock { $0.cancels.append(url) }
+    }
+}
