@@ -1,6 +1,7 @@
-import GridHTTP
 import GridCore
+import GridHTTP
 import Prometheus
+import Synchronization
 
 /// The balancer metrics of CONTRACT section 4.
 public final class BalancerMetrics: Sendable {
@@ -12,10 +13,13 @@ public final class BalancerMetrics: Sendable {
         self.registry = registry
         routeDuration = registry.durationHistogram(
             name: "balancer_route_duration_seconds",
-            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)],
+            buckets: [
+                .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+            ],
             help: "Time to route one charge request, retries included")
-        retries = registry.counter(name: "balancer_retries_total", help: "Dispatches retried on another substation after a refusal or failure")
+        retries = registry.counter(
+            name: "balancer_retries_total", help: "Dispatches retried on another substation after a refusal or failure")
     }
 
     func decided(substation: String, policy: PolicyName) {
@@ -26,24 +30,48 @@ public final class BalancerMetrics: Sendable {
     }
 
     func rejected(reason: String) {
-        registry.counter(name: "balancer_rejected_total", labels: [("reason", reason)], help: "Charge requests the balancer could not place").increment()
+        registry.counter(
+            name: "balancer_rejected_total", labels: [("reason", reason)], help: "Charge requests the balancer could not place"
+        ).increment()
     }
 
     func scrapeFailed(substation: String) {
-        registry.counter(name: "balancer_scrape_errors_total", labels: [("substation", substation)], help: "Failed scrapes of a substation's metrics").increment()
+        registry.counter(
+            name: "balancer_scrape_errors_total", labels: [("substation", substation)], help: "Failed scrapes of a substation's metrics"
+        ).increment()
     }
 
+    /// Per-substation gauges by position in the view, with the label they were made with.
+    private let substationGauges = Mutex<[Int: (label: String, up: Gauge, effectiveLoad: Gauge)]>([:])
+
     /// Gauges that mirror the load view, refreshed after every poll and before each exposition.
+    /// A substation is labelled by its URL until its first scrape tells its id; the URL series
+    /// is then removed, so no stale series lingers.
     func update(from view: LoadView) {
-        for substation in view.substations {
-            let label = [("substation", substation.id ?? substation.url)]
-            registry.gauge(name: "balancer_substation_up", labels: label, help: "1 when the balancer routes to the substation")
-                .set(substation.health.isUp ? 1.0 : 0.0)
-            let load = substation.effectiveLoad
-            registry.gauge(
-                name: "balancer_substation_effective_load", labels: label,
-                help: "Scraped load plus the balancer's own dispatches since that scrape"
-            ).set(load.isFinite ? load : 0)
+        substationGauges.withLock { gauges in
+            for (index, substation) in view.substations.enumerated() {
+                let label = substation.id ?? substation.url
+                if let existing = gauges[index], existing.label != label {
+                    registry.unregisterGauge(existing.up)
+                    registry.unregisterGauge(existing.effectiveLoad)
+                    gauges[index] = nil
+                }
+                let entry =
+                    gauges[index]
+                    ?? (
+                        label,
+                        registry.gauge(
+                            name: "balancer_substation_up", labels: [("substation", label)],
+                            help: "1 when the balancer routes to the substation"),
+                        registry.gauge(
+                            name: "balancer_substation_effective_load", labels: [("substation", label)],
+                            help: "Scraped load plus the balancer's own dispatches since that scrape")
+                    )
+                gauges[index] = entry
+                entry.up.set(substation.health.isUp ? 1.0 : 0.0)
+                let load = substation.effectiveLoad
+                entry.effectiveLoad.set(load.isFinite ? load : 0)
+            }
         }
     }
 }

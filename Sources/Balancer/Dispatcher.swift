@@ -64,7 +64,8 @@ struct Dispatcher: Sendable {
             }
         }
         metrics.rejected(reason: refusals.isEmpty ? "no-substation-available" : "no-capacity")
-        let detail = refusals.isEmpty
+        let detail =
+            refusals.isEmpty
             ? "no substation is up and undrained"
             : "every substation tried refused or failed (\(refusals.joined(separator: ", ")))"
         logger.debug("no substation admitted", metadata: ["id": "\(order.id)", "tried": "\(refusals)"])

@@ -45,7 +45,9 @@ struct SubstationPoller: Service {
                 (view.scrapeFailed(ticket, refused: refused), view.substations[index].id ?? url)
             }
             metrics.scrapeFailed(substation: label)
-            if action == .markedDown { logger.warning("substation down", metadata: ["substation": "\(label)", "url": "\(url)", "error": "\(error)"]) }
+            if action == .markedDown {
+                logger.warning("substation down", metadata: ["substation": "\(label)", "url": "\(url)", "error": "\(error)"])
+            }
         }
     }
 }

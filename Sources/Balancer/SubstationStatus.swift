@@ -22,12 +22,13 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
         id = substation.id
         url = substation.url
         up = substation.health.isUp
-        health = switch substation.health.state {
-        case .unknown: "unknown"
-        case .up: "up"
-        case .failing: "failing"
-        case .down: "down"
-        }
+        health =
+            switch substation.health.state {
+            case .unknown: "unknown"
+            case .up: "up"
+            case .failing: "failing"
+            case .down: "down"
+            }
         drained = substation.drained
         load = substation.figures?.load
         effectiveLoad = substation.effectiveLoad.isFinite ? substation.effectiveLoad : nil

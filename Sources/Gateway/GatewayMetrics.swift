@@ -12,9 +12,11 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         self.registry = registry
         self.duration = registry.durationHistogram(
             name: "gateway_request_duration_seconds",
-            buckets: [.milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-                      .seconds(2.5), .seconds(5), .seconds(10)],
+            buckets: [
+                .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                .seconds(2.5), .seconds(5), .seconds(10),
+            ],
             help: "Time to answer a request")
     }
 

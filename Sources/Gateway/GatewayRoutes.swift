@@ -65,7 +65,8 @@ struct GatewayRoutes: Sendable {
         }
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
-            answer = cancel
+            answer =
+                cancel
                 ? try await balancer.cancelSession(id, at: location.substationURL)
                 : try await balancer.session(id, at: location.substationURL)
         } catch {

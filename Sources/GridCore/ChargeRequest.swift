@@ -84,7 +84,8 @@ extension ChargeRequest {
             return nil
         }
         guard number.isFinite, number > range.lowerBound, number <= range.upperBound else {
-            errors.append(FieldError(field: field, message: "must be greater than \(Int(range.lowerBound)) and at most \(Int(range.upperBound))"))
+            errors.append(
+                FieldError(field: field, message: "must be greater than \(Int(range.lowerBound)) and at most \(Int(range.upperBound))"))
             return nil
         }
         return number

@@ -127,7 +127,8 @@ public enum PrometheusTextParser {
         let start = cursor
         while cursor < bytes.count {
             let byte = bytes[cursor]
-            let isLetter = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
+            let isLetter =
+                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
                 || (metric && byte == UInt8(ascii: ":"))
             let isDigit = byte >= 0x30 && byte <= 0x39
             guard isLetter || (isDigit && cursor > start) else { break }

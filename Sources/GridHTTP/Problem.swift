@@ -106,7 +106,9 @@ extension Problem {
     }
 
     public static func internalError() -> Problem {
-        Problem(status: .internalServerError, slug: "internal", title: "Internal error", detail: "the service failed to answer; it has logged why")
+        Problem(
+            status: .internalServerError, slug: "internal", title: "Internal error",
+            detail: "the service failed to answer; it has logged why")
     }
 
     /// The problem for an error thrown anywhere below a route: framework HTTP errors keep their
@@ -123,7 +125,8 @@ extension Problem {
             return .bodyTooLarge(limit: 64 * 1024)
         case let error as any HTTPResponseError:
             let title = error.status.reasonPhrase
-            return Problem(status: error.status, slug: title.lowercased().replacingOccurrences(of: " ", with: "-"), title: title, detail: title)
+            return Problem(
+                status: error.status, slug: title.lowercased().replacingOccurrences(of: " ", with: "-"), title: title, detail: title)
         default:
             return .internalError()
         }

@@ -56,7 +56,8 @@ public struct RushHourTraffic: Service {
                     lastReport = ContinuousClock.now
                     let counts = tally.counts
                     let summary = counts.keys.sorted().map { "\($0 == 0 ? "failed" : String($0)): \(counts[$0]!)" }.joined(separator: ", ")
-                    logger.info("rush hour: \(vehicle) vehicles so far (\(summary)), demand at \(Int(profile.factor(at: seconds) * 100))% of peak")
+                    logger.info(
+                        "rush hour: \(vehicle) vehicles so far (\(summary)), demand at \(Int(profile.factor(at: seconds) * 100))% of peak")
                 }
             }
         }

@@ -24,7 +24,9 @@ struct BalancerCommand: AsyncParsableCommand {
     func validate() throws {
         guard !substations.isEmpty else { throw ValidationError("give at least one --substation URL") }
         for url in substations { _ = try serviceURL(url, flag: "--substation") }
-        guard pollInterval >= 0.05, pollInterval <= 3600 else { throw ValidationError("--poll-interval must be between 0.05 and 3600 seconds") }
+        guard pollInterval >= 0.05, pollInterval <= 3600 else {
+            throw ValidationError("--poll-interval must be between 0.05 and 3600 seconds")
+        }
     }
 
     func run() async throws {
@@ -34,7 +36,8 @@ struct BalancerCommand: AsyncParsableCommand {
             policy: policy, pollInterval: pollInterval,
             adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
         let client = HTTPClientService(client: HTTPClientService.makeClient())
-        let app = buildBalancerApplication(configuration, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: announce("balancer"))
+        let app = buildBalancerApplication(
+            configuration, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: announce("balancer"))
         try await runServices([client, app], logger: configuration.server.logger("smartgrid"))
     }
 }

@@ -15,9 +15,12 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = GatewayConfiguration(server: server.settings(defaultPort: 7000), balancerURL: try serviceURL(balancer, flag: "--balancer"))
+        let configuration = GatewayConfiguration(
+            server: server.settings(defaultPort: 7000), balancerURL: try serviceURL(balancer, flag: "--balancer"))
         let client = HTTPClientService(client: HTTPClientService.makeClient())
-        let app = buildGatewayApplication(configuration, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: configuration), onListening: announce("gateway"))
+        let app = buildGatewayApplication(
+            configuration, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: configuration),
+            onListening: announce("gateway"))
         try await runServices([client, app], logger: configuration.server.logger("smartgrid"))
     }
 }

@@ -40,4 +40,3 @@ struct LogLevel: ExpressibleByArgument, Sendable {
 
     static var allValueStrings: [String] { Logger.Level.allCases.map(\.rawValue) }
 }
-

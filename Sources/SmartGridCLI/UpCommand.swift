@@ -51,6 +51,10 @@ struct UpCommand: AsyncParsableCommand {
         case auto, off
     }
 
+    /// Cars per second at the peak of `--rush-hour` for four substations: enough to fill most
+    /// charging points at the peak, so some requests meet a full grid.
+    static let rushHourPeakRate = 2.0
+
     /// Capacities of a typical mix of distribution substations, in kW.
     static let capacityPattern: [Double] = [250, 400, 400, 630]
 
@@ -80,39 +84,48 @@ struct UpCommand: AsyncParsableCommand {
                 spec: SubstationSpec(id: "S\(number)", capacityKW: capacity, chargingPoints: max(4, Int(capacity / 20)), pointMaxKW: 50),
                 baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number))
             substationURLs.append("http://\(host):\(port)")
-            services.append(buildSubstationApplication(configuration, onListening: board.report("substation S\(number) (\(Int(capacity)) kW)")))
+            services.append(
+                buildSubstationApplication(configuration, onListening: board.report("substation S\(number) (\(Int(capacity)) kW)")))
         }
         let balancerURL = "http://\(host):\(portBase + 1)"
         let balancer = BalancerConfiguration(
             server: ServerSettings(host: host, port: portBase + 1, logLevel: logLevel.level),
             substationURLs: substationURLs, policy: policy,
             adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
-        services.append(buildBalancerApplication(balancer, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: board.report("balancer")))
+        services.append(
+            buildBalancerApplication(
+                balancer, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: board.report("balancer")))
         let gatewayURL = "http://\(host):\(portBase)"
-        let gateway = GatewayConfiguration(server: ServerSettings(host: host, port: portBase, logLevel: logLevel.level), balancerURL: balancerURL)
-        services.append(buildGatewayApplication(gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway), onListening: board.report("gateway")))
+        let gateway = GatewayConfiguration(
+            server: ServerSettings(host: host, port: portBase, logLevel: logLevel.level), balancerURL: balancerURL)
+        services.append(
+            buildGatewayApplication(
+                gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway),
+                onListening: board.report("gateway")))
 
         if prometheus == .auto {
             if let binary = PrometheusProcess.findBinary() {
                 let hostPort = { (port: Int) in "\(host):\(port)" }
-                services.append(PrometheusProcess(
-                    binary: binary, listenAddress: hostPort(prometheusPort),
-                    scrapeTargets: [
-                        ("smartgrid-gateway", [hostPort(portBase)]),
-                        ("smartgrid-balancer", [hostPort(portBase + 1)]),
-                        ("smartgrid-substation", (1...substations).map { hostPort(portBase + 100 + $0) }),
-                    ],
-                    logger: logger("smartgrid.prometheus")))
+                services.append(
+                    PrometheusProcess(
+                        binary: binary, listenAddress: hostPort(prometheusPort),
+                        scrapeTargets: [
+                            ("smartgrid-gateway", [hostPort(portBase)]),
+                            ("smartgrid-balancer", [hostPort(portBase + 1)]),
+                            ("smartgrid-substation", (1...substations).map { hostPort(portBase + 100 + $0) }),
+                        ],
+                        logger: logger("smartgrid.prometheus")))
                 board.extraLines.append("prometheus   http://\(host):\(prometheusPort)")
             } else {
                 printLine("prometheus not found on PATH: running without it (install it, e.g. apt-get install prometheus)")
             }
         }
         if rushHour {
-            services.append(RushHourTraffic(
-                gatewayURL: gatewayURL, client: client.client, peakRate: 1.5 * Double(substations) / 4,
-                seed: seed, logger: logger("smartgrid.rush-hour")))
-            board.extraLines.append("rush hour    driving charge requests through the gateway (peak \(1.5 * Double(substations) / 4)/s)")
+            services.append(
+                RushHourTraffic(
+                    gatewayURL: gatewayURL, client: client.client, peakRate: Self.rushHourPeakRate * Double(substations) / 4,
+                    seed: seed, logger: logger("smartgrid.rush-hour")))
+            board.extraLines.append("rush hour    driving charge requests through the gateway (peak \(Self.rushHourPeakRate * Double(substations) / 4) cars/s)")
         }
         try await runServices(services, logger: logger("smartgrid"))
     }
@@ -140,7 +153,9 @@ final class ReadyBoard: @unchecked Sendable {
         guard lines.count == expected else { return }
         var text = ["smartgrid is up (Ctrl-C stops everything):"]
         text += (lines.sorted() + extraLines).map { "  " + $0 }
-        text.append("  try: curl -s -XPOST -H 'Content-Type: application/json' -d '{\"vehicleId\":\"EV-1\",\"energyKWh\":30,\"maxPowerKW\":11}' \(lines.first { $0.hasPrefix("gateway") }.map { String($0.split(separator: " ").last!) } ?? "")/api/v1/charge-requests")
+        text.append(
+            "  try: curl -s -XPOST -H 'Content-Type: application/json' -d '{\"vehicleId\":\"EV-1\",\"energyKWh\":30,\"maxPowerKW\":11}' \(lines.first { $0.hasPrefix("gateway") }.map { String($0.split(separator: " ").last!) } ?? "")/api/v1/charge-requests"
+        )
         printLine(text.joined(separator: "\n"))
     }
 }

@@ -1,5 +1,5 @@
-import GridHTTP
 import GridCore
+import GridHTTP
 import Prometheus
 import Synchronization
 

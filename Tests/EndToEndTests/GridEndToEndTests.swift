@@ -23,7 +23,8 @@ import Testing
             #expect(statuses == [201: 400], "answers by status: \(statuses)")
             let ids = answers.compactMap { $0.json?["id"] as? String }
             #expect(Set(ids).count == 400, "ids must not repeat")
-            #expect(answers.allSatisfy { $0.headers.first(name: "Location") == "/api/v1/charge-requests/\($0.json?["id"] as? String ?? "")" })
+            #expect(
+                answers.allSatisfy { $0.headers.first(name: "Location") == "/api/v1/charge-requests/\($0.json?["id"] as? String ?? "")" })
 
             let metrics = try await grid.substationMetrics(http)
             let admitted = metrics.map { $0.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) ?? -1 }
@@ -31,7 +32,8 @@ import Testing
             let loads = metrics.map { $0.value(of: "substation_load") ?? 0 }
             let balance = BalanceStatistics(loads: loads)
             #expect(balance.maxOverMean <= 1.10, "substation_load \(loads): max/mean \(balance.maxOverMean)")
-            print("burst of 400: admitted \(admitted), loads \(loads.map { ($0 * 1000).rounded() / 1000 }), max/mean \(balance.maxOverMean)")
+            print(
+                "burst of 400: admitted \(admitted), loads \(loads.map { ($0 * 1000).rounded() / 1000 }), max/mean \(balance.maxOverMean)")
 
             // What a client reads back is what the substation holds.
             let first = try await http.get(grid.chargeRequests + "/" + ids[0])
@@ -53,21 +55,24 @@ import Testing
         defer { grid.stop() }
         try await TestHTTP.withClient { http in
             let violations = Locked<[String]>([])
-            let answers = try await burst(http, to: grid.chargeRequests, count: 50, concurrency: 16, body: { index in
-                ["vehicleId": "EV-\(index)", "energyKWh": 40, "maxPowerKW": 50]
-            }, afterEach: { index in
-                guard index % 5 == 0 else { return }
-                // Watch the substations during the burst too, not only after it.
-                guard let metrics = try? await grid.substationMetrics(http) else { return }
-                for (number, samples) in metrics.enumerated() {
-                    let power = samples.value(of: "substation_power_watts") ?? 0
-                    let capacity = samples.value(of: "substation_capacity_watts") ?? 0
-                    let active = samples.value(of: "substation_active_sessions") ?? 0
-                    if power > capacity + 1e-6 || active > 5 {
-                        violations.withLock { $0.append("S\(number + 1): power \(power) of \(capacity), \(active) sessions") }
+            let answers = try await burst(
+                http, to: grid.chargeRequests, count: 50, concurrency: 16,
+                body: { index in
+                    ["vehicleId": "EV-\(index)", "energyKWh": 40, "maxPowerKW": 50]
+                },
+                afterEach: { index in
+                    guard index % 5 == 0 else { return }
+                    // Watch the substations during the burst too, not only after it.
+                    guard let metrics = try? await grid.substationMetrics(http) else { return }
+                    for (number, samples) in metrics.enumerated() {
+                        let power = samples.value(of: "substation_power_watts") ?? 0
+                        let capacity = samples.value(of: "substation_capacity_watts") ?? 0
+                        let active = samples.value(of: "substation_active_sessions") ?? 0
+                        if power > capacity + 1e-6 || active > 5 {
+                            violations.withLock { $0.append("S\(number + 1): power \(power) of \(capacity), \(active) sessions") }
+                        }
                     }
-                }
-            })
+                })
             let statuses = Dictionary(grouping: answers, by: \.status).mapValues(\.count)
             #expect(statuses == [201: 20, 503: 30], "answers by status: \(statuses)")
             for refused in answers where refused.status == 503 {
@@ -92,15 +97,17 @@ import Testing
         defer { grid.stop() }
         try await TestHTTP.withClient { http in
             let downAfter = Locked<Duration?>(nil)
-            let answers = try await burst(http, to: grid.chargeRequests, count: 300, concurrency: 8, body: Self.car, afterEach: { index in
-                guard index == 100 else { return }
-                grid.kill(substation: 1)
-                // This worker watches the grid view while the other seven keep the burst going.
-                let elapsed = try? await TestHTTP.eventually(within: .seconds(5), "S2 reported down") {
-                    try await grid.gridView(http).first { $0["id"] as? String == "S2" }?["up"] as? Bool == false
-                }
-                downAfter.withLock { $0 = elapsed }
-            })
+            let answers = try await burst(
+                http, to: grid.chargeRequests, count: 300, concurrency: 8, body: Self.car,
+                afterEach: { index in
+                    guard index == 100 else { return }
+                    grid.kill(substation: 1)
+                    // This worker watches the grid view while the other seven keep the burst going.
+                    let elapsed = try? await TestHTTP.eventually(within: .seconds(5), "S2 reported down") {
+                        try await grid.gridView(http).first { $0["id"] as? String == "S2" }?["up"] as? Bool == false
+                    }
+                    downAfter.withLock { $0 = elapsed }
+                })
             let statuses = Dictionary(grouping: answers, by: \.status).mapValues(\.count)
             #expect(statuses == [201: 300], "no request may fail while others have room: \(statuses)")
             let elapsed = try #require(downAfter.withLock { $0 }, "S2 never reported down")
@@ -149,7 +156,8 @@ import Testing
             let malformed = try await http.send(.POST, grid.chargeRequests, body: Data(#"{"vehicleId": "EV-1", "#.utf8))
             #expect(malformed.status == 400)
             #expect(malformed.contentType == "application/problem+json")
-            let wrongType = try await http.send(.POST, grid.chargeRequests, body: Data("vehicleId=EV-1".utf8), contentType: "application/x-www-form-urlencoded")
+            let wrongType = try await http.send(
+                .POST, grid.chargeRequests, body: Data("vehicleId=EV-1".utf8), contentType: "application/x-www-form-urlencoded")
             #expect(wrongType.status == 415)
             #expect(wrongType.contentType == "application/problem+json")
             let noType = try await http.send(.POST, grid.chargeRequests, body: Data("{}".utf8), contentType: nil)

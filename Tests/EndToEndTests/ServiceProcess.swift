@@ -35,7 +35,8 @@ final class ServiceProcess: Sendable {
 
     /// Starts `smartgrid <arguments>` and waits (at most 30 s) for it to say where it listens.
     /// `ready` is a pattern of the line that says the service serves; its first http:// URL is the service's.
-    static func start(_ name: String, _ arguments: [String], ready: String = #"listening on http://[^\s]+"#) async throws -> ServiceProcess {
+    static func start(_ name: String, _ arguments: [String], ready: String = #"listening on http://[^\s]+"#) async throws -> ServiceProcess
+    {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw StartFailure(description: "no smartgrid binary at \(binary.path): run `swift build` first")
         }

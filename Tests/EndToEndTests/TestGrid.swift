@@ -1,5 +1,6 @@
 import Foundation
 import GridCore
+import Synchronization
 
 /// Substations, a balancer and a gateway, each its own `smartgrid` process on loopback.
 final class TestGrid: Sendable {
@@ -31,7 +32,8 @@ final class TestGrid: Sendable {
             "balancer",
             ["balancer", "--port", "0", "--poll-interval", String(pollInterval), "--log-level", "warning"]
                 + substations.flatMap { ["--substation", $0.url] })
-        let gateway = try await ServiceProcess.start("gateway", ["gateway", "--port", "0", "--balancer", balancer.url, "--log-level", "warning"])
+        let gateway = try await ServiceProcess.start(
+            "gateway", ["gateway", "--port", "0", "--balancer", balancer.url, "--log-level", "warning"])
         let grid = TestGrid(plans: plans, substations: substations, balancer: balancer, gateway: gateway, baseLoad: baseLoad)
         try await TestHTTP.withClient { http in
             _ = try await TestHTTP.eventually("every substation up at the balancer") {
@@ -87,8 +89,6 @@ final class TestGrid: Sendable {
         return all
     }
 }
-
-import Synchronization
 
 /// Sends `count` charge requests with at most `concurrency` in flight; answers in request order.
 func burst(

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `smartgrid up`: the whole grid from one command, and a clean stop.
@@ -53,7 +53,8 @@ import Glibc
             }
             let grid = try await http.get(up.url + "/api/v1/grid").json?["substations"] as? [[String: Any]] ?? []
             #expect(grid.compactMap { $0["capacityKW"] as? Double } == [250, 400, 400, 630])
-            let booked = try await http.postJSON(up.url + "/api/v1/charge-requests", ["vehicleId": "EV-1", "energyKWh": 30, "maxPowerKW": 11])
+            let booked = try await http.postJSON(
+                up.url + "/api/v1/charge-requests", ["vehicleId": "EV-1", "energyKWh": 30, "maxPowerKW": 11])
             #expect(booked.status == 201)
 
             // A real Prometheus scrapes every service `up` started.

@@ -1,5 +1,6 @@
-@testable import GridCore
 import Testing
+
+@testable import GridCore
 
 @Suite struct ChargingSessionTests {
     static func session(energy: Double = 10, power: Double = 11, departure: Double? = nil) -> ChargingSession {

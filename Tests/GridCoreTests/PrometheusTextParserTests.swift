@@ -97,7 +97,8 @@ import Testing
             substation_charging_points{substation="S7"} 20.0
             """
         let figures = try ScrapedFigures.read(exposition: text)
-        #expect(figures == ScrapedFigures(substationId: "S7", load: 0.5, capacityKW: 400, powerKW: 150, activeSessions: 3, chargingPoints: 20))
+        #expect(
+            figures == ScrapedFigures(substationId: "S7", load: 0.5, capacityKW: 400, powerKW: 150, activeSessions: 3, chargingPoints: 20))
         #expect(throws: ScrapedFigures.ReadError.missingMetric("substation_load")) {
             try ScrapedFigures.read(exposition: "up 1")
         }

@@ -1,9 +1,10 @@
-@testable import Balancer
 import GridCore
 import GridHTTP
 import Logging
 import Prometheus
 import Testing
+
+@testable import Balancer
 
 /// The balancer's routing with retries, against substations that misbehave on demand.
 @Suite struct DispatcherTests {
@@ -22,8 +23,10 @@ import Testing
             state = BalancerState(urls: configuration.substationURLs, policy: policy, seed: 1)
             registry = PrometheusCollectorRegistry()
             let metrics = BalancerMetrics(registry: registry)
-            dispatcher = Dispatcher(state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
-            poller = SubstationPoller(state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
+            dispatcher = Dispatcher(
+                state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
+            poller = SubstationPoller(
+                state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
         }
 
         func place() async -> Dispatcher.Outcome {

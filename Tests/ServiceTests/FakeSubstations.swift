@@ -1,9 +1,10 @@
-@testable import Balancer
 import Foundation
 import GridCore
 import GridHTTP
 import NIOCore
 import Synchronization
+
+@testable import Balancer
 
 /// Substations that answer as a test tells them, and remember what they were asked.
 final class FakeSubstations: SubstationClient {
@@ -58,7 +59,8 @@ final class FakeSubstations: SubstationClient {
         switch behaviour(url) {
         case .admit, .garbageMetrics:
             let id = String(url.split(separator: "/").last!)
-            let body = #"{"id":"\#(order.id)","vehicleId":"\#(order.request.vehicleId)","substationId":"\#(id)","status":"charging","energyRequestedKWh":\#(order.request.energyKWh),"energyDeliveredKWh":0,"powerKW":11,"createdAt":"2026-01-01T00:00:00Z"}"#
+            let body =
+                #"{"id":"\#(order.id)","vehicleId":"\#(order.request.vehicleId)","substationId":"\#(id)","status":"charging","energyRequestedKWh":\#(order.request.energyKWh),"energyDeliveredKWh":0,"powerKW":11,"createdAt":"2026-01-01T00:00:00Z"}"#
             return UpstreamResponse(status: 201, body: ByteBuffer(string: body))
         case .refuse:
             return UpstreamResponse(status: 409, body: ByteBuffer(string: #"{"status":409}"#))

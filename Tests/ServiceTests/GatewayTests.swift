@@ -5,6 +5,7 @@ import GridHTTP
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Prometheus
 import Synchronization
 import Testing
 
@@ -50,17 +51,20 @@ import Testing
     }
 
     @Test func balancerErrorIs502NotPassedOn() async throws {
-        let (status, _, body) = try await Self.post(StubBalancer { UpstreamResponse(status: 500, body: ByteBuffer(string: "<html>oops</html>")) })
+        let (status, _, body) = try await Self.post(
+            StubBalancer { UpstreamResponse(status: 500, body: ByteBuffer(string: "<html>oops</html>")) })
         #expect(status == .badGateway)
         #expect(body?["detail"] as? String == "the balancer answered 500")
     }
 
     @Test func noRoomIs503WithRetryAfter() async throws {
-        let app = buildGatewayApplication(GatewayConfiguration(), balancer: StubBalancer {
-            UpstreamResponse(
-                status: 503, headers: ["Content-Type": "application/problem+json", "Retry-After": "5"],
-                body: ByteBuffer(string: #"{"status":503,"title":"No substation can admit this vehicle"}"#))
-        })
+        let app = buildGatewayApplication(
+            GatewayConfiguration(),
+            balancer: StubBalancer {
+                UpstreamResponse(
+                    status: 503, headers: ["Content-Type": "application/problem+json", "Retry-After": "5"],
+                    body: ByteBuffer(string: #"{"status":503,"title":"No substation can admit this vehicle"}"#))
+            })
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/charge-requests", method: .post, headers: Self.json, body: Self.body) { response in
                 #expect(response.status == .serviceUnavailable)
@@ -84,5 +88,3 @@ import Testing
         #expect(text.contains("gateway_request_duration_seconds_count 2"))
     }
 }
-
-import Prometheus
