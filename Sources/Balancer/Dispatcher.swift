@@ -36,7 +36,7 @@ struct Dispatcher: Sendable {
                 let answer = try await client.order(order, at: decision.url, timeout: min(configuration.dispatchTimeout, remaining))
                 switch answer.status {
                 case 201:
-                    state.withView { $0.confirm(decision.ticket) }
+                    state.withView { $0.confirm(decision.ticket, at: state.now) }
                     metrics.decided(substation: decision.substationLabel, policy: decision.policy)
                     return .admitted(answer, substationURL: decision.url)
                 case 409, 500...599:

@@ -22,7 +22,7 @@ struct SubstationPoller: Service {
     }
 
     func pollOnce() async {
-        let count = state.view.substations.count
+        let count = state.withView { $0.substations.count }
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<count {
                 group.addTask { await scrape(index) }
@@ -32,8 +32,8 @@ struct SubstationPoller: Service {
     }
 
     private func scrape(_ index: Int) async {
-        let ticket = state.withView { $0.beginScrape(of: index) }
-        let url = state.view.substations[index].url
+        let ticket = LoadView.ScrapeTicket(substation: index, takenAt: state.now)
+        let url = state.withView { $0.substations[index].url }
         do {
             let text = try await client.scrapeMetrics(url, timeout: configuration.scrapeTimeout)
             let figures = try ScrapedFigures.read(exposition: text)

@@ -4,8 +4,11 @@
 ///
 /// Own-dispatch accounting: a dispatch is counted from the moment it is decided (so concurrent
 /// decisions see each other), dropped if the substation refuses it, and dropped at the first
-/// scrape that began after the substation confirmed it, because that scrape already includes it.
+/// scrape taken after the substation confirmed it, because that scrape already includes it.
 /// Nothing is counted twice for longer than one scrape.
+///
+/// Times are seconds on one monotonic clock of the owner's choosing; a scrape read through
+/// Prometheus is dated by its sample's timestamp on that clock.
 public struct LoadView: Sendable {
     public struct Substation: Sendable {
         public let url: String
@@ -38,8 +41,8 @@ public struct LoadView: Sendable {
     struct PendingDispatch: Sendable {
         var ticket: DispatchTicket
         var powerKW: Double
-        /// Sequence number at which the substation confirmed it; nil while in flight.
-        var confirmedAt: UInt64?
+        /// When the substation confirmed it; nil while in flight.
+        var confirmedAt: Double?
     }
 
     /// Identifies one dispatch between its decision and its outcome.
@@ -48,29 +51,29 @@ public struct LoadView: Sendable {
         let number: UInt64
     }
 
-    /// Identifies one scrape between its start and its result.
+    /// Identifies one scrape between its start and its result: the figures it brings reflect
+    /// the substation as it was at `takenAt`.
     public struct ScrapeTicket: Sendable {
         public let substation: Int
-        let startedAt: UInt64
+        public let takenAt: Double
+
+        public init(substation: Int, takenAt: Double) {
+            self.substation = substation
+            self.takenAt = takenAt
+        }
     }
 
     public private(set) var substations: [Substation]
-    /// A logical clock ordering confirmations against scrape starts.
-    private var sequence: UInt64 = 0
+    private var dispatchCount: UInt64 = 0
 
     public init(urls: [String]) {
         self.substations = urls.map { Substation(url: $0) }
     }
 
-    private mutating func tick() -> UInt64 {
-        sequence += 1
-        return sequence
-    }
-
     // MARK: Scrapes
 
-    public mutating func beginScrape(of substation: Int) -> ScrapeTicket {
-        ScrapeTicket(substation: substation, startedAt: tick())
+    public func beginScrape(of substation: Int, at time: Double) -> ScrapeTicket {
+        ScrapeTicket(substation: substation, takenAt: time)
     }
 
     @discardableResult
@@ -83,7 +86,7 @@ public struct LoadView: Sendable {
         substations[index].lastScrapeAt = time
         substations[index].pending.removeAll { dispatch in
             guard let confirmed = dispatch.confirmedAt else { return false }
-            return confirmed < ticket.startedAt
+            return confirmed < ticket.takenAt
         }
         return substations[index].health.scrapeSucceeded()
     }
@@ -97,14 +100,14 @@ public struct LoadView: Sendable {
 
     /// Counts a dispatch the moment it is decided.
     public mutating func reserve(_ substation: Int, powerKW: Double) -> DispatchTicket {
-        let ticket = DispatchTicket(substation: substation, number: tick())
+        dispatchCount += 1
+        let ticket = DispatchTicket(substation: substation, number: dispatchCount)
         substations[substation].pending.append(PendingDispatch(ticket: ticket, powerKW: powerKW, confirmedAt: nil))
         return ticket
     }
 
-    /// The substation admitted it: it will show in the next scrape that begins from now on.
-    public mutating func confirm(_ ticket: DispatchTicket) {
-        let now = tick()
+    /// The substation admitted it at `time`: it shows in every scrape taken after that.
+    public mutating func confirm(_ ticket: DispatchTicket, at now: Double) {
         if let position = substations[ticket.substation].pending.firstIndex(where: { $0.ticket == ticket }) {
             substations[ticket.substation].pending[position].confirmedAt = now
         }

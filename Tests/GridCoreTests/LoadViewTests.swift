@@ -7,7 +7,7 @@ import Testing
     static func scrapedView(loads: [Double] = [0, 0, 0, 0], points: Int = 200) -> LoadView {
         var view = LoadView(urls: capacities.indices.map { "http://s\($0)" })
         for index in capacities.indices {
-            let ticket = view.beginScrape(of: index)
+            let ticket = view.beginScrape(of: index, at: 0)
             view.scrapeSucceeded(ticket, figures: figures(index, load: loads[index], points: points), at: 0)
         }
         return view
@@ -30,7 +30,7 @@ import Testing
             let candidates = view.candidates(excluding: [])
             let choice = candidates[policy.choose(among: candidates, using: &generator)!].substation
             let ticket = view.reserve(choice, powerKW: 11)
-            view.confirm(ticket)
+            view.confirm(ticket, at: 0.5)
             counts[choice] += 1
         }
         let loads = view.substations.map(\.effectiveLoad)
@@ -56,9 +56,9 @@ import Testing
         var view = Self.scrapedView()
         let ticket = view.reserve(1, powerKW: 40)
         #expect(abs(view.substations[1].effectiveLoad - 0.1) < 1e-12)
-        view.confirm(ticket)
-        let scrape = view.beginScrape(of: 1)
-        view.scrapeSucceeded(scrape, figures: Self.figures(1, load: 0.1, active: 1), at: 1)
+        view.confirm(ticket, at: 1)
+        let scrape = view.beginScrape(of: 1, at: 1.5)
+        view.scrapeSucceeded(scrape, figures: Self.figures(1, load: 0.1, active: 1), at: 1.6)
         // The scrape includes the session: counted once, not twice.
         #expect(view.substations[1].pendingDispatches == 0)
         #expect(abs(view.substations[1].effectiveLoad - 0.1) < 1e-12)
@@ -67,22 +67,22 @@ import Testing
     @Test func aScrapeThatBeganBeforeAConfirmationKeepsIt() {
         var view = Self.scrapedView()
         let ticket = view.reserve(1, powerKW: 40)
-        let scrape = view.beginScrape(of: 1)  // may or may not see the session
-        view.confirm(ticket)
-        view.scrapeSucceeded(scrape, figures: Self.figures(1, load: 0), at: 1)
+        let scrape = view.beginScrape(of: 1, at: 1)  // may or may not see the session
+        view.confirm(ticket, at: 1.2)
+        view.scrapeSucceeded(scrape, figures: Self.figures(1, load: 0), at: 1.3)
         #expect(view.substations[1].pendingDispatches == 1)
         #expect(abs(view.substations[1].effectiveLoad - 0.1) < 1e-12)
         // The next scrape settles it.
-        let next = view.beginScrape(of: 1)
-        view.scrapeSucceeded(next, figures: Self.figures(1, load: 0.1, active: 1), at: 2)
+        let next = view.beginScrape(of: 1, at: 2)
+        view.scrapeSucceeded(next, figures: Self.figures(1, load: 0.1, active: 1), at: 2.1)
         #expect(view.substations[1].pendingDispatches == 0)
     }
 
     @Test func inFlightDispatchesSurviveScrapes() {
         var view = Self.scrapedView()
         _ = view.reserve(2, powerKW: 40)
-        let scrape = view.beginScrape(of: 2)
-        view.scrapeSucceeded(scrape, figures: Self.figures(2, load: 0), at: 1)
+        let scrape = view.beginScrape(of: 2, at: 1)
+        view.scrapeSucceeded(scrape, figures: Self.figures(2, load: 0), at: 1.1)
         #expect(view.substations[2].pendingDispatches == 1)
     }
 
@@ -96,9 +96,9 @@ import Testing
     @Test func candidatesLeaveOutTriedDownDrainedAndFull() {
         var view = Self.scrapedView()
         view.setDrained(0, true)
-        let full = view.beginScrape(of: 1)
+        let full = view.beginScrape(of: 1, at: 1)
         view.scrapeSucceeded(full, figures: Self.figures(1, load: 0.5, active: 200), at: 1)
-        let down = view.beginScrape(of: 2)
+        let down = view.beginScrape(of: 2, at: 1)
         view.scrapeFailed(down, refused: true)
         #expect(view.candidates(excluding: []).map(\.substation) == [3])
         // Full-looking substations are still offered when nothing else is left: the scrape may be stale.
