@@ -6,10 +6,12 @@ import Prometheus
 import ServiceLifecycle
 
 /// Builds the balancer service with its poller; `client` reaches the substations
-/// (`HTTPSubstationClient` in production, a stand-in in tests).
+/// (`HTTPSubstationClient` in production, a stand-in in tests) and, unless another
+/// `loadReader` is given, is also how their loads are read.
 public func buildBalancerApplication(
     _ configuration: BalancerConfiguration,
     client: any SubstationClient,
+    loadReader: (any LoadReader)? = nil,
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
@@ -19,7 +21,8 @@ public func buildBalancerApplication(
         seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
     let metrics = BalancerMetrics(registry: registry)
     let dispatcher = Dispatcher(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger)
-    let poller = SubstationPoller(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger)
+    let reader = loadReader ?? DirectScrapeReader(client: client, timeout: configuration.scrapeTimeout)
+    let poller = SubstationPoller(state: state, reader: reader, metrics: metrics, configuration: configuration, logger: logger)
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
     BalancerRoutes(state: state, dispatcher: dispatcher, adminToken: configuration.adminToken).add(to: router)

@@ -4,11 +4,11 @@ import GridHTTP
 import Logging
 import ServiceLifecycle
 
-/// Scrapes every substation's `/metrics` every poll interval, all at once, each with a timeout.
-/// Garbage or silence is a failed scrape, never a crash.
+/// Reads every substation's load every poll interval and folds it into the load view.
+/// Garbage or silence is a failed read, never a crash.
 struct SubstationPoller: Service {
     let state: BalancerState
-    let client: any SubstationClient
+    let reader: any LoadReader
     let metrics: BalancerMetrics
     let configuration: BalancerConfiguration
     let logger: Logger
@@ -22,31 +22,34 @@ struct SubstationPoller: Service {
     }
 
     func pollOnce() async {
-        let count = state.withView { $0.substations.count }
-        await withTaskGroup(of: Void.self) { group in
-            for index in 0..<count {
-                group.addTask { await scrape(index) }
-            }
+        let urls = state.withView { $0.substations.map(\.url) }
+        let state = self.state
+        let results = await reader.read(urls, now: { state.now })
+        for (index, result) in results.enumerated() {
+            apply(result, to: index)
         }
         metrics.update(from: state.view)
     }
 
-    private func scrape(_ index: Int) async {
-        let ticket = LoadView.ScrapeTicket(substation: index, takenAt: state.now)
-        let url = state.withView { $0.substations[index].url }
-        do {
-            let text = try await client.scrapeMetrics(url, timeout: configuration.scrapeTimeout)
-            let figures = try ScrapedFigures.read(exposition: text)
-            let action = state.withView { $0.scrapeSucceeded(ticket, figures: figures, at: state.now) }
-            if action == .markedUp { logger.info("substation up", metadata: ["substation": "\(figures.substationId)", "url": "\(url)"]) }
-        } catch {
-            let refused = (error as? UpstreamFailure) == .refused
+    private func apply(_ result: Result<LoadReading, LoadReadFailure>, to index: Int) {
+        let now = state.now
+        switch result {
+        case .success(let reading):
+            let ticket = LoadView.ScrapeTicket(substation: index, takenAt: reading.takenAt)
+            let (action, url) = state.withView { view in
+                (view.scrapeSucceeded(ticket, figures: reading.figures, at: now), view.substations[index].url)
+            }
+            if action == .markedUp {
+                logger.info("substation up", metadata: ["substation": "\(reading.figures.substationId)", "url": "\(url)"])
+            }
+        case .failure(let failure):
+            let ticket = LoadView.ScrapeTicket(substation: index, takenAt: now)
             let (action, label) = state.withView { view in
-                (view.scrapeFailed(ticket, refused: refused), view.substations[index].id ?? url)
+                (view.scrapeFailed(ticket, refused: failure.refused), view.substations[index].id ?? view.substations[index].url)
             }
             metrics.scrapeFailed(substation: label)
             if action == .markedDown {
-                logger.warning("substation down", metadata: ["substation": "\(label)", "url": "\(url)", "error": "\(error)"])
+                logger.warning("substation down", metadata: ["substation": "\(label)", "error": "\(failure.reason)"])
             }
         }
     }

@@ -155,7 +155,8 @@ public enum PrometheusTextParser {
         return cursor - start
     }
 
-    static func parseValue(_ token: String) -> Double? {
+    /// A sample value: a decimal number, `NaN`, `+Inf` or `-Inf`.
+    public static func parseValue(_ token: String) -> Double? {
         switch token {
         case "NaN": return .nan
         case "+Inf", "Inf": return .infinity
