@@ -26,7 +26,7 @@ public func buildBalancerApplication(
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
     BalancerRoutes(state: state, dispatcher: dispatcher, adminToken: configuration.adminToken).add(to: router)
-    MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.view) }
+    MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.view, policy: state.policy) }
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,
         services: [poller],

@@ -18,27 +18,40 @@ public final class BalancerMetrics: Sendable {
                 .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
             ],
             help: "Time to route one charge request, retries included")
+        for reason in ["no-capacity", "no-substation-available", "invalid"] {
+            _ = registry.counter(
+                name: "balancer_rejected_total", labels: [("reason", reason)], help: "Charge requests the balancer could not place")
+        }
         retries = registry.counter(
             name: "balancer_retries_total", help: "Dispatches retried on another substation after a refusal or failure")
     }
 
     func decided(substation: String, policy: PolicyName) {
+        decisions(substation: substation, policy: policy).increment()
+    }
+
+    private func decisions(substation: String, policy: PolicyName) -> Counter {
         registry.counter(
             name: "balancer_decisions_total", labels: [("substation", substation), ("policy", policy.rawValue)],
-            help: "Charge requests routed to a substation that admitted them"
-        ).increment()
+            help: "Charge requests routed to a substation that admitted them")
     }
 
     func rejected(reason: String) {
+        rejections(reason: reason).increment()
+    }
+
+    private func rejections(reason: String) -> Counter {
         registry.counter(
-            name: "balancer_rejected_total", labels: [("reason", reason)], help: "Charge requests the balancer could not place"
-        ).increment()
+            name: "balancer_rejected_total", labels: [("reason", reason)], help: "Charge requests the balancer could not place")
     }
 
     func scrapeFailed(substation: String) {
+        scrapeErrors(substation: substation).increment()
+    }
+
+    private func scrapeErrors(substation: String) -> Counter {
         registry.counter(
-            name: "balancer_scrape_errors_total", labels: [("substation", substation)], help: "Failed scrapes of a substation's metrics"
-        ).increment()
+            name: "balancer_scrape_errors_total", labels: [("substation", substation)], help: "Failed scrapes of a substation's metrics")
     }
 
     /// Per-substation gauges by position in the view, with the label they were made with.
@@ -47,10 +60,16 @@ public final class BalancerMetrics: Sendable {
     /// Gauges that mirror the load view, refreshed after every poll and before each exposition.
     /// A substation is labelled by its URL until its first scrape tells its id; the URL series
     /// is then removed, so no stale series lingers.
-    func update(from view: LoadView) {
+    /// Counters of every known substation exist from the start at 0, so that `rate()` and
+    /// `increase()` see the first dispatch or failure (Prometheus cannot see a jump from nothing).
+    func update(from view: LoadView, policy: PolicyName) {
         substationGauges.withLock { gauges in
             for (index, substation) in view.substations.enumerated() {
                 let label = substation.id ?? substation.url
+                if let id = substation.id {
+                    _ = decisions(substation: id, policy: policy)
+                    _ = scrapeErrors(substation: id)
+                }
                 if let existing = gauges[index], existing.label != label {
                     registry.unregisterGauge(existing.up)
                     registry.unregisterGauge(existing.effectiveLoad)

@@ -28,7 +28,7 @@ struct SubstationPoller: Service {
         for (index, result) in results.enumerated() {
             apply(result, to: index)
         }
-        metrics.update(from: state.view)
+        metrics.update(from: state.view, policy: state.policy)
     }
 
     private func apply(_ result: Result<LoadReading, LoadReadFailure>, to index: Int) {

@@ -18,6 +18,12 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
                 .seconds(2.5), .seconds(5), .seconds(10),
             ],
             help: "Time to answer a request")
+        // The answers dashboards and alerts divide by exist from the start at 0.
+        for code in ["201", "400", "503"] {
+            _ = registry.counter(
+                name: "gateway_requests_total", labels: [("route", "/api/v1/charge-requests"), ("code", code)],
+                help: "Requests answered, by route template and status code")
+        }
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -125,7 +125,8 @@ struct UpCommand: AsyncParsableCommand {
                 RushHourTraffic(
                     gatewayURL: gatewayURL, client: client.client, peakRate: Self.rushHourPeakRate * Double(substations) / 4,
                     seed: seed, logger: logger("smartgrid.rush-hour")))
-            board.extraLines.append("rush hour    driving charge requests through the gateway (peak \(Self.rushHourPeakRate * Double(substations) / 4) cars/s)")
+            board.extraLines.append(
+                "rush hour    driving charge requests through the gateway (peak \(Self.rushHourPeakRate * Double(substations) / 4) cars/s)")
         }
         try await runServices(services, logger: logger("smartgrid"))
     }

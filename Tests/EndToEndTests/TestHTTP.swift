@@ -49,17 +49,23 @@ struct TestHTTP: Sendable {
         try await send(.POST, url, body: try JSONSerialization.data(withJSONObject: object))
     }
 
-    /// Polls `condition` every 50 ms until it holds, failing after `limit`. For conditions a
-    /// service reaches by itself (a scrape, a restart); never a stand-in for readiness.
+    /// Polls `condition` every 50 ms until it holds, failing after `limit`; an error thrown by
+    /// the condition counts as "not yet". For conditions a service reaches by itself (a scrape,
+    /// a restart); never a stand-in for readiness.
     static func eventually(
         within limit: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool
     ) async throws -> Duration {
         let start = ContinuousClock.now
+        var lastError: (any Error)?
         while ContinuousClock.now - start < limit {
-            if try await condition() { return ContinuousClock.now - start }
+            do {
+                if try await condition() { return ContinuousClock.now - start }
+            } catch {
+                lastError = error
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ConditionNotMet(description: "\(what) did not happen within \(limit)")
+        throw ConditionNotMet(description: "\(what) did not happen within \(limit)\(lastError.map { " (last error: \($0))" } ?? "")")
     }
 
     struct ConditionNotMet: Error, CustomStringConvertible {

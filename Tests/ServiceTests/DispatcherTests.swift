@@ -26,7 +26,8 @@ import Testing
             dispatcher = Dispatcher(
                 state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
             poller = SubstationPoller(
-                state: state, reader: DirectScrapeReader(client: substations, timeout: .seconds(1)), metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
+                state: state, reader: DirectScrapeReader(client: substations, timeout: .seconds(1)), metrics: metrics,
+                configuration: configuration, logger: Logger(label: "test"))
         }
 
         func place() async -> Dispatcher.Outcome {

@@ -1,0 +1,67 @@
+import Foundation
+
+/// The repository this test runs from, and external tools the tests drive.
+enum Tools {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func path(_ relative: String) -> URL { repositoryRoot.appendingPathComponent(relative) }
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs a tool found on PATH to completion; its exit status and everything it printed.
+    static func run(_ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil) throws -> (
+        status: Int32, output: String
+    ) {
+        let search = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        guard
+            let executable = search.map({ URL(fileURLWithPath: String($0)).appendingPathComponent(tool) })
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
+        else {
+            throw Missing(description: "\(tool) is not on PATH: ./scripts/test.sh installs it")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(input) }
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Every `expr:` of a Prometheus rule file, folded block scalars included.
+    static func ruleExpressions(_ yaml: String) -> [String] {
+        var expressions: [String] = []
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            index += 1
+            guard trimmed.hasPrefix("expr:") else { continue }
+            let value = trimmed.dropFirst("expr:".count).trimmingCharacters(in: .whitespaces)
+            if value == "|" || value == ">" {
+                let indent = line.prefix { $0 == " " }.count
+                var block: [String] = []
+                while index < lines.count, lines[index].prefix(while: { $0 == " " }).count > indent || lines[index].isEmpty {
+                    block.append(lines[index].trimmingCharacters(in: .whitespaces))
+                    index += 1
+                }
+                expressions.append(block.joined(separator: " ").trimmingCharacters(in: .whitespaces))
+            } else {
+                expressions.append(value)
+            }
+        }
+        return expressions
+    }
+}
