@@ -8,8 +8,9 @@ public struct SubstationSnapshot: Codable, Equatable, Sendable {
     public var counts: SessionOutcomeCounts
     public var energyDeliveredKWh: Double
 
-    /// Total draw from the transformer: base load plus EVs. Never above capacity.
-    public var powerKW: Double { baseLoadKW + evPowerKW }
+    /// Total draw from the transformer: base load plus EVs. Never above capacity: water-filling
+    /// shares at most capacity minus base load, and the clamp removes floating-point dust from the sum.
+    public var powerKW: Double { min(spec.capacityKW, baseLoadKW + evPowerKW) }
 
     /// (base load + requested power of active sessions) / capacity: 0 idle, 1 fully subscribed,
     /// above 1 oversubscribed (sessions are throttled, never the transformer).
