@@ -22,26 +22,33 @@ public final class BalancerState: Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
-    /// One routing decision: the substation chosen, with the dispatch already counted against it.
+    /// One routing decision: where to send the car now.
     struct Decision: Sendable {
-        var ticket: LoadView.DispatchTicket
+        var substation: Int
         var url: String
         var substationLabel: String
         var effectiveLoad: Double
         var policy: PolicyName
     }
 
-    func decide(powerKW: Double, excluding tried: Set<Int>) -> Decision? {
+    /// The next substation for `attempt`, with the dispatch counted against it; nil when none is left.
+    func decide(_ attempt: inout RoutingAttempt) -> Decision? {
         guarded.withLock { state in
-            let candidates = state.view.candidates(excluding: tried)
-            guard let choice = state.policy.choose(among: candidates, using: &state.generator) else { return nil }
-            let index = candidates[choice].substation
-            let substation = state.view.substations[index]
-            let ticket = state.view.reserve(index, powerKW: powerKW)
+            guard let candidate = attempt.next(view: &state.view, policy: &state.policy, using: &state.generator) else { return nil }
+            let substation = state.view.substations[candidate.substation]
             return Decision(
-                ticket: ticket, url: substation.url, substationLabel: substation.id ?? substation.url,
-                effectiveLoad: candidates[choice].effectiveLoad, policy: state.policy.name)
+                substation: candidate.substation, url: substation.url, substationLabel: substation.id ?? substation.url,
+                effectiveLoad: candidate.effectiveLoad, policy: state.policy.name)
         }
+    }
+
+    func admitted(_ attempt: inout RoutingAttempt) {
+        let time = now
+        guarded.withLock { attempt.admitted(view: &$0.view, at: time) }
+    }
+
+    func refused(_ attempt: inout RoutingAttempt, failure: LoadView.DispatchFailure? = nil) {
+        guarded.withLock { _ = attempt.refused(view: &$0.view, failure: failure) }
     }
 
     func withView<T>(_ body: (inout LoadView) -> T) -> T {

@@ -23,40 +23,36 @@ struct Dispatcher: Sendable {
     func place(_ order: SessionOrder) async -> Outcome {
         let start = ContinuousClock.now
         defer { metrics.routeDuration.record(ContinuousClock.now - start) }
-        let powerKW = order.request.maxPowerKW
-        var tried: Set<Int> = []
+        var attempt = RoutingAttempt(powerKW: order.request.maxPowerKW)
         var refusals: [String] = []
-        while ContinuousClock.now - start < configuration.routeDeadline,
-            let decision = state.decide(powerKW: powerKW, excluding: tried)
-        {
-            tried.insert(decision.ticket.substation)
-            if tried.count > 1 { metrics.retries.increment() }
+        while ContinuousClock.now - start < configuration.routeDeadline, let decision = state.decide(&attempt) {
+            if attempt.attempts > 1 { metrics.retries.increment() }
             let remaining = configuration.routeDeadline - (ContinuousClock.now - start)
             do throws(UpstreamFailure) {
                 let answer = try await client.order(order, at: decision.url, timeout: min(configuration.dispatchTimeout, remaining))
                 switch answer.status {
                 case 201:
-                    state.withView { $0.confirm(decision.ticket, at: state.now) }
+                    state.admitted(&attempt)
                     metrics.decided(substation: decision.substationLabel, policy: decision.policy)
                     return .admitted(answer, substationURL: decision.url)
                 case 409, 500...599:
-                    state.withView { _ = $0.release(decision.ticket) }
+                    state.refused(&attempt)
                     refusals.append("\(decision.substationLabel): \(answer.status)")
                 case 400...499:
-                    state.withView { _ = $0.release(decision.ticket) }
+                    state.refused(&attempt)
                     metrics.rejected(reason: "invalid")
                     return .invalid(answer)
                 default:
-                    state.withView { _ = $0.release(decision.ticket) }
+                    state.refused(&attempt)
                     refusals.append("\(decision.substationLabel): unexpected \(answer.status)")
                 }
             } catch {
                 switch error {
                 case .refused:
-                    state.withView { _ = $0.release(decision.ticket, failure: .refusedConnection) }
+                    state.refused(&attempt, failure: .refusedConnection)
                     refusals.append("\(decision.substationLabel): connection refused")
                 case .timedOut, .unreachable:
-                    state.withView { _ = $0.release(decision.ticket, failure: .unreachable) }
+                    state.refused(&attempt, failure: .unreachable)
                     refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
                     // It may have admitted the session before the answer was lost: undo, so the car is booked once.
                     await client.cancel(sessionId: order.id, at: decision.url, timeout: .milliseconds(500))
