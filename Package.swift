@@ -75,15 +75,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SVG charts and self-contained HTML pages for the load tester and the simulator.
+        .target(name: "Reports", swiftSettings: swiftSettings),
+        .target(name: "Simulation", dependencies: ["GridCore", "Reports"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "SmartGridCLI",
             dependencies: [
-                "GridCore", "GridHTTP", "Substation", "Balancer", "Gateway", "LoadTest",
+                "GridCore", "GridHTTP", "Substation", "Balancer", "Gateway", "LoadTest", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimulationTests", dependencies: ["GridCore", "Simulation", "Reports"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",
             dependencies: [

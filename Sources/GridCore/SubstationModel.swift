@@ -8,35 +8,37 @@ public struct SubstationModel: Sendable {
     public private(set) var counts = SessionOutcomeCounts()
     public private(set) var energyDeliveredKWh: Double = 0
 
-    private var active: [String: ChargingSession] = [:]
+    /// Active sessions, kept in ascending order of requested power so water-filling needs no sort.
+    private var active: [ChargingSession] = []
     private var ended: [String: ChargingSession] = [:]
     private var endedOrder: [String] = []
     private var endedOrderStart = 0
     /// Ended sessions stay readable (GET) until this many newer ones have ended.
     public static let endedHistoryLimit = 20_000
     /// Longest stretch of simulated time integrated with one allocation, so base load changes show.
-    static let maxStepSeconds = 30.0
+    public let maxStepSeconds: Double
 
-    public init(spec: SubstationSpec, baseLoad: BaseLoadCurve, now: Double) {
+    public init(spec: SubstationSpec, baseLoad: BaseLoadCurve, now: Double, maxStepSeconds: Double = 30) {
         self.spec = spec
         self.baseLoad = baseLoad
         self.now = now
+        self.maxStepSeconds = maxStepSeconds
     }
 
     public var activeSessionCount: Int { active.count }
 
     public func session(id: String) -> ChargingSession? {
-        active[id] ?? ended[id]
+        active.first { $0.id == id } ?? ended[id]
     }
 
     public var activeSessions: [ChargingSession] {
-        active.values.sorted { $0.id < $1.id }
+        active.sorted { $0.id < $1.id }
     }
 
     public var snapshot: SubstationSnapshot {
         var evPower = 0.0
         var requested = 0.0
-        for session in active.values {
+        for session in active {
             evPower += session.powerKW
             requested += session.requestedPowerKW
         }
@@ -50,7 +52,7 @@ public struct SubstationModel: Sendable {
     public mutating func admit(
         id: String, request: ChargeRequest, createdAtEpochSeconds: Double
     ) -> Result<ChargingSession, AdmissionRefusal> {
-        if active[id] != nil || ended[id] != nil {
+        if ended[id] != nil || active.contains(where: { $0.id == id }) {
             return .failure(.duplicateSession(id: id))
         }
         guard active.count < spec.chargingPoints else {
@@ -60,8 +62,11 @@ public struct SubstationModel: Sendable {
         let candidate = ChargingSession(
             id: id, request: request, pointMaxKW: spec.pointMaxKW, startedAt: now,
             createdAtEpochSeconds: createdAtEpochSeconds)
-        let requests = active.values.map(\.requestedPowerKW) + [candidate.requestedPowerKW]
-        let allocation = WaterFillingAllocator.allocate(available: evAvailableKW, requests: requests)
+        let position = insertionPoint(for: candidate.requestedPowerKW)
+        var requests = active.map(\.requestedPowerKW)
+        requests.insert(candidate.requestedPowerKW, at: position)
+        let allocation = WaterFillingAllocator.allocate(available: evAvailableKW, ascendingRequests: requests)
+        // Water-filling gives the least to the largest requests: check the one that gets least.
         let starved = zip(requests, allocation).contains { requested, granted in
             granted + 1e-9 < min(requested, SubstationSpec.minimumSessionPowerKW)
         }
@@ -69,22 +74,21 @@ public struct SubstationModel: Sendable {
             counts.rejected += 1
             return .failure(.insufficientPower(minimumShareKW: allocation.min() ?? 0))
         }
-        active[id] = candidate
+        active.insert(candidate, at: position)
         counts.admitted += 1
         reallocate()
-        return .success(active[id]!)
+        return .success(active[position])
     }
 
     /// The driver leaves: the session ends as cancelled (or stays as it ended). Nil when unknown.
     public mutating func cancel(id: String) -> ChargingSession? {
-        if var session = active[id] {
-            if case .ended(let status) = session.cancel() {
-                retire(session, as: status)
-            }
-            reallocate()
-            return session
+        guard let index = active.firstIndex(where: { $0.id == id }) else { return ended[id] }
+        var session = active[index]
+        if case .ended(let status) = session.cancel() {
+            retire(at: index, session, as: status)
         }
-        return ended[id]
+        reallocate()
+        return session
     }
 
     /// Runs the simulation forward to `target` simulated seconds: power is re-shared whenever a
@@ -93,8 +97,8 @@ public struct SubstationModel: Sendable {
         while now < target {
             endDueSessions()
             reallocate()
-            var step = min(target - now, Self.maxStepSeconds)
-            for session in active.values {
+            var step = min(target - now, maxStepSeconds)
+            for session in active {
                 if session.powerKW > 0 {
                     step = min(step, session.remainingKWh / session.powerKW * 3600)
                 }
@@ -104,14 +108,15 @@ public struct SubstationModel: Sendable {
             }
             step = max(step, 1e-6)
             now = min(target, now + step)
-            for id in Array(active.keys) {
-                let energy = active[id]!.powerKW * step / 3600
-                let before = active[id]!.energyDeliveredKWh
-                let transition = active[id]!.deliver(kWh: energy)
-                energyDeliveredKWh += active[id]!.energyDeliveredKWh - before
+            var index = active.count - 1
+            while index >= 0 {
+                let before = active[index].energyDeliveredKWh
+                let transition = active[index].deliver(kWh: active[index].powerKW * step / 3600)
+                energyDeliveredKWh += active[index].energyDeliveredKWh - before
                 if case .ended(let status) = transition {
-                    retire(active[id]!, as: status)
+                    retire(at: index, active[index], as: status)
                 }
+                index -= 1
             }
         }
         endDueSessions()
@@ -122,25 +127,36 @@ public struct SubstationModel: Sendable {
         spec.capacityKW - baseLoad.loadKW(atSimulatedSeconds: now)
     }
 
+    /// Where a session requesting `powerKW` goes to keep `active` in ascending order.
+    private func insertionPoint(for powerKW: Double) -> Int {
+        var low = 0
+        var high = active.count
+        while low < high {
+            let middle = (low + high) / 2
+            if active[middle].requestedPowerKW <= powerKW { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     private mutating func endDueSessions() {
-        for id in Array(active.keys) {
-            if case .ended(let status) = active[id]!.departIfDue(now: now) {
-                retire(active[id]!, as: status)
+        var index = active.count - 1
+        while index >= 0 {
+            if case .ended(let status) = active[index].departIfDue(now: now) {
+                retire(at: index, active[index], as: status)
             }
+            index -= 1
         }
     }
 
     private mutating func reallocate() {
-        let ids = Array(active.keys)
-        let allocation = WaterFillingAllocator.allocate(
-            available: evAvailableKW, requests: ids.map { active[$0]!.requestedPowerKW })
-        for (id, power) in zip(ids, allocation) {
-            active[id]!.powerKW = power
+        let allocation = WaterFillingAllocator.allocate(available: evAvailableKW, ascendingRequests: active.map(\.requestedPowerKW))
+        for index in active.indices {
+            active[index].powerKW = allocation[index]
         }
     }
 
-    private mutating func retire(_ session: ChargingSession, as status: ChargingSession.Status) {
-        active[session.id] = nil
+    private mutating func retire(at index: Int, _ session: ChargingSession, as status: ChargingSession.Status) {
+        active.remove(at: index)
         ended[session.id] = session
         endedOrder.append(session.id)
         counts.count(ended: status)

@@ -6,19 +6,26 @@ public enum WaterFillingAllocator {
     ///   - requests: each session's requested power, in kW.
     /// - Returns: each session's allocated power, in the order of `requests`.
     public static func allocate(available: Double, requests: [Double]) -> [Double] {
-        var remaining = max(0, available)
-        var allocation = [Double](repeating: 0, count: requests.count)
-        // Serve the smallest requests first: once one is fully met, its leftover share goes to the rest.
         let order = requests.indices.sorted { requests[$0] < requests[$1] }
-        var left = requests.count
-        for index in order {
-            let fairShare = remaining / Double(left)
-            let granted = min(max(0, requests[index]), fairShare)
-            allocation[index] = granted
-            remaining -= granted
-            left -= 1
+        let sortedAllocation = allocate(available: available, ascendingRequests: order.map { requests[$0] })
+        var allocation = [Double](repeating: 0, count: requests.count)
+        for (position, index) in order.enumerated() {
+            allocation[index] = sortedAllocation[position]
         }
         return allocation
+    }
+
+    /// The same for requests already in ascending order: one pass, no sort.
+    public static func allocate(available: Double, ascendingRequests requests: [Double]) -> [Double] {
+        var remaining = max(0, available)
+        var left = requests.count
+        // Serve the smallest requests first: once one is fully met, its leftover share goes to the rest.
+        return requests.map { requested in
+            let granted = min(max(0, requested), remaining / Double(left))
+            remaining -= granted
+            left -= 1
+            return granted
+        }
     }
 
     /// The water level: the most any session gets (sessions asking less get what they asked).

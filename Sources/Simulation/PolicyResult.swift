@@ -1,0 +1,40 @@
+/// What one policy achieved in one scenario.
+public struct PolicyResult: Codable, Equatable, Sendable {
+    public var policy: String
+    public var pollIntervalSeconds: Double
+    public var requests: Int
+    public var admitted: Int
+    public var rejected: Int
+    /// Dispatches refused and retried elsewhere.
+    public var retries: Int
+    /// Energy delivered over energy asked for by every request, admitted or not.
+    public var energyDeliveredRatio: Double
+    /// Share of requests that got all the energy they asked for.
+    public var demandsMetRatio: Double
+    public var rejectedRatio: Double
+    /// Samples in which a substation drew more than its capacity. Must be 0.
+    public var capacityViolations: Int
+    /// Mean over samples of max/mean substation load.
+    public var loadMaxMean: Double
+    /// Mean over samples of the coefficient of variation of substation load.
+    public var loadCoV: Double
+    /// Mean over samples of Jain's fairness index of substation load.
+    public var jain: Double
+    /// Share of substation-samples above 90% load.
+    public var timeAbove90Ratio: Double
+    /// Highest load each substation reached.
+    public var peakLoad: [Double]
+    /// max/mean of substation load at each sample, for charts: [simulated minutes, max/mean].
+    public var loadMaxMeanOverTime: [[Double]]
+}
+
+/// The whole answer of `smartgrid simulate --json`.
+public struct SimulationReport: Codable, Equatable, Sendable {
+    public var scenario: SimulationScenario
+    public var results: [PolicyResult]
+
+    public init(scenario: SimulationScenario, results: [PolicyResult]) {
+        self.scenario = scenario
+        self.results = results
+    }
+}
