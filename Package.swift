@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "smartgrid", targets: ["SmartGridCLI"]),
+        .executable(name: "smartgrid-bench", targets: ["SmartGridBench"]),
         .library(name: "GridCore", targets: ["GridCore"]),
     ],
     dependencies: [
@@ -78,6 +79,8 @@ let package = Package(
         // SVG charts and self-contained HTML pages for the load tester and the simulator.
         .target(name: "Reports", swiftSettings: swiftSettings),
         .target(name: "Simulation", dependencies: ["GridCore", "Reports"], swiftSettings: swiftSettings),
+        // Benchmarks that print figures: `swift run -c release smartgrid-bench`.
+        .executableTarget(name: "SmartGridBench", dependencies: ["GridCore", "Simulation"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "SmartGridCLI",
             dependencies: [

@@ -66,8 +66,26 @@ public struct LoadView: Sendable {
     public private(set) var substations: [Substation]
     private var dispatchCount: UInt64 = 0
 
+    /// What routing reads, one plain entry per substation, refreshed on every change: a decision
+    /// scans this compact table (no reference counting) instead of the full records.
+    struct RoutingEntry: Sendable {
+        var effectiveLoad = Double.infinity
+        var routable = false
+        var hasFreePoint = false
+    }
+
+    private var routing: [RoutingEntry]
+
     public init(urls: [String]) {
         self.substations = urls.map { Substation(url: $0) }
+        self.routing = Array(repeating: RoutingEntry(), count: urls.count)
+    }
+
+    private mutating func refresh(_ index: Int) {
+        routing[index] = RoutingEntry(
+            effectiveLoad: substations[index].effectiveLoad,
+            routable: substations[index].health.isUp && !substations[index].drained && substations[index].figures != nil,
+            hasFreePoint: substations[index].seemsToHaveFreePoint)
     }
 
     // MARK: Scrapes
@@ -88,12 +106,14 @@ public struct LoadView: Sendable {
             guard let confirmed = dispatch.confirmedAt else { return false }
             return confirmed < ticket.takenAt
         }
+        defer { refresh(index) }
         return substations[index].health.scrapeSucceeded()
     }
 
     @discardableResult
     public mutating func scrapeFailed(_ ticket: ScrapeTicket, refused: Bool) -> SubstationHealth.Action? {
-        substations[ticket.substation].health.failed(refused: refused)
+        defer { refresh(ticket.substation) }
+        return substations[ticket.substation].health.failed(refused: refused)
     }
 
     // MARK: Dispatches
@@ -103,6 +123,7 @@ public struct LoadView: Sendable {
         dispatchCount += 1
         let ticket = DispatchTicket(substation: substation, number: dispatchCount)
         substations[substation].pending.append(PendingDispatch(ticket: ticket, powerKW: powerKW, confirmedAt: nil))
+        refresh(substation)
         return ticket
     }
 
@@ -117,6 +138,7 @@ public struct LoadView: Sendable {
     @discardableResult
     public mutating func release(_ ticket: DispatchTicket, failure: DispatchFailure? = nil) -> SubstationHealth.Action? {
         substations[ticket.substation].pending.removeAll { $0.ticket == ticket }
+        defer { refresh(ticket.substation) }
         switch failure {
         case .refusedConnection: return substations[ticket.substation].health.failed(refused: true)
         case .unreachable: return substations[ticket.substation].health.failed(refused: false)
@@ -133,6 +155,7 @@ public struct LoadView: Sendable {
 
     public mutating func setDrained(_ substation: Int, _ drained: Bool) {
         substations[substation].drained = drained
+        refresh(substation)
     }
 
     public func index(ofSubstationId id: String) -> Int? {
@@ -143,11 +166,14 @@ public struct LoadView: Sendable {
     /// Those that look to have a free point come first: if any do, only they are offered.
     public func candidates(excluding tried: Set<Int>) -> [RoutingCandidate] {
         var withRoom: [RoutingCandidate] = []
+        withRoom.reserveCapacity(routing.count)
         var looksFull: [RoutingCandidate] = []
-        for (index, substation) in substations.enumerated()
-        where !tried.contains(index) && substation.health.isUp && !substation.drained && substation.figures != nil {
-            let candidate = RoutingCandidate(substation: index, effectiveLoad: substation.effectiveLoad)
-            if substation.seemsToHaveFreePoint {
+        let checkTried = !tried.isEmpty
+        for index in routing.indices {
+            let entry = routing[index]
+            guard entry.routable, !(checkTried && tried.contains(index)) else { continue }
+            let candidate = RoutingCandidate(substation: index, effectiveLoad: entry.effectiveLoad)
+            if entry.hasFreePoint {
                 withRoom.append(candidate)
             } else {
                 looksFull.append(candidate)

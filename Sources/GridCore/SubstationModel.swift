@@ -18,11 +18,15 @@ public struct SubstationModel: Sendable {
     /// Longest stretch of simulated time integrated with one allocation, so base load changes show.
     public let maxStepSeconds: Double
 
+    /// Base load at `now`, kept up to date whenever time moves (it is costly to compute).
+    private var baseLoadNowKW: Double
+
     public init(spec: SubstationSpec, baseLoad: BaseLoadCurve, now: Double, maxStepSeconds: Double = 30) {
         self.spec = spec
         self.baseLoad = baseLoad
         self.now = now
         self.maxStepSeconds = maxStepSeconds
+        self.baseLoadNowKW = baseLoad.loadKW(atSimulatedSeconds: now)
     }
 
     public var activeSessionCount: Int { active.count }
@@ -43,7 +47,7 @@ public struct SubstationModel: Sendable {
             requested += session.requestedPowerKW
         }
         return SubstationSnapshot(
-            spec: spec, baseLoadKW: baseLoad.loadKW(atSimulatedSeconds: now), evPowerKW: evPower,
+            spec: spec, baseLoadKW: baseLoadNowKW, evPowerKW: evPower,
             requestedPowerKW: requested, activeSessions: active.count, counts: counts,
             energyDeliveredKWh: energyDeliveredKWh)
     }
@@ -94,6 +98,11 @@ public struct SubstationModel: Sendable {
     /// Runs the simulation forward to `target` simulated seconds: power is re-shared whenever a
     /// session ends or base load moves, energy accumulates, sessions complete and depart.
     public mutating func advance(to target: Double) {
+        guard !active.isEmpty else {
+            // Nothing to integrate: only the base load moves.
+            if target > now { moveClock(to: target) }
+            return
+        }
         while now < target {
             endDueSessions()
             reallocate()
@@ -107,7 +116,7 @@ public struct SubstationModel: Sendable {
                 }
             }
             step = max(step, 1e-6)
-            now = min(target, now + step)
+            moveClock(to: min(target, now + step))
             var index = active.count - 1
             while index >= 0 {
                 let before = active[index].energyDeliveredKWh
@@ -124,7 +133,12 @@ public struct SubstationModel: Sendable {
     }
 
     private var evAvailableKW: Double {
-        spec.capacityKW - baseLoad.loadKW(atSimulatedSeconds: now)
+        spec.capacityKW - baseLoadNowKW
+    }
+
+    private mutating func moveClock(to time: Double) {
+        now = time
+        baseLoadNowKW = baseLoad.loadKW(atSimulatedSeconds: now)
     }
 
     /// Where a session requesting `powerKW` goes to keep `active` in ascending order.
@@ -149,10 +163,7 @@ public struct SubstationModel: Sendable {
     }
 
     private mutating func reallocate() {
-        let allocation = WaterFillingAllocator.allocate(available: evAvailableKW, ascendingRequests: active.map(\.requestedPowerKW))
-        for index in active.indices {
-            active[index].powerKW = allocation[index]
-        }
+        WaterFillingAllocator.fill(available: evAvailableKW, &active, requested: \.requestedPowerKW, grant: { $0.powerKW = $1 })
     }
 
     private mutating func retire(at index: Int, _ session: ChargingSession, as status: ChargingSession.Status) {

@@ -17,14 +17,25 @@ public enum WaterFillingAllocator {
 
     /// The same for requests already in ascending order: one pass, no sort.
     public static func allocate(available: Double, ascendingRequests requests: [Double]) -> [Double] {
+        var allocation = requests
+        fill(available: available, &allocation, requested: { $0 }, grant: { $0 = $1 })
+        return allocation
+    }
+
+    /// Water-filling in place over elements already in ascending order of request, without
+    /// allocating: the hot path of a substation's simulation.
+    @inlinable
+    public static func fill<Element>(
+        available: Double, _ elements: inout [Element], requested: (Element) -> Double, grant: (inout Element, Double) -> Void
+    ) {
         var remaining = max(0, available)
-        var left = requests.count
+        var left = elements.count
         // Serve the smallest requests first: once one is fully met, its leftover share goes to the rest.
-        return requests.map { requested in
-            let granted = min(max(0, requested), remaining / Double(left))
+        for index in elements.indices {
+            let granted = min(max(0, requested(elements[index])), remaining / Double(left))
+            grant(&elements[index], granted)
             remaining -= granted
             left -= 1
-            return granted
         }
     }
 
