@@ -12,6 +12,7 @@ public func buildBalancerApplication(
     _ configuration: BalancerConfiguration,
     client: any SubstationClient,
     loadReader: (any LoadReader)? = nil,
+    resolver: any AddressResolver = SystemResolver(),
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
@@ -25,11 +26,19 @@ public func buildBalancerApplication(
     let poller = SubstationPoller(state: state, reader: reader, metrics: metrics, configuration: configuration, logger: logger)
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
-    BalancerRoutes(state: state, dispatcher: dispatcher, adminToken: configuration.adminToken).add(to: router)
+    BalancerRoutes(state: state, dispatcher: dispatcher, adminToken: configuration.adminToken, loadSource: reader.sourceName).add(
+        to: router)
     MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.view, policy: state.policy) }
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,
-        services: [poller],
+        services: configuration.discover.isEmpty
+            ? [poller]
+            : [
+                DiscoveryService(
+                    targets: configuration.discover, resolver: resolver, state: state, interval: configuration.discoveryInterval,
+                    logger: logger),
+                poller,
+            ],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },

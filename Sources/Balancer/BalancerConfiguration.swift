@@ -16,6 +16,9 @@ public struct BalancerConfiguration: Sendable {
     public var adminToken: String?
     /// Seed for tie-breaks and random choices (nil: from the system).
     public var seed: UInt64?
+    /// Names whose addresses are substations, re-resolved every `discoveryInterval` seconds.
+    public var discover: [DiscoveryTarget] = []
+    public var discoveryInterval: Double = 5
 
     public init(
         server: ServerSettings = ServerSettings(port: 7001), substationURLs: [String] = [],

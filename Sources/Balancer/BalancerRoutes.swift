@@ -10,6 +10,7 @@ struct BalancerRoutes: Sendable {
     let state: BalancerState
     let dispatcher: Dispatcher
     let adminToken: String?
+    let loadSource: String
     /// What a client is told to wait before retrying when no substation has room.
     static let retryAfterSeconds = 5
     /// Header naming the substation that admitted a session, for the gateway's later GET/DELETE.
@@ -37,7 +38,8 @@ struct BalancerRoutes: Sendable {
 
     func currentView() -> BalancerView {
         let now = state.now
-        return BalancerView(policy: state.policy, substations: state.view.substations.map { SubstationStatus($0, now: now) })
+        return BalancerView(
+            policy: state.policy, loadSource: loadSource, substations: state.view.substations.map { SubstationStatus($0, now: now) })
     }
 
     private func setDrained(_ context: BasicRequestContext, _ drained: Bool) throws -> Response {

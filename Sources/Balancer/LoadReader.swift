@@ -15,6 +15,9 @@ public struct LoadReadFailure: Error, Sendable {
 
 /// Where the balancer's load figures come from: the substations themselves, or Prometheus.
 public protocol LoadReader: Sendable {
+    /// How `GET /substations` names this source: `scrape` or `prometheus=URL`.
+    var sourceName: String { get }
+
     /// Reads every substation, in the order of `urls`; `now` is the balancer's clock.
     func read(_ urls: [String], now: @escaping @Sendable () -> Double) async -> [Result<LoadReading, LoadReadFailure>]
 }
@@ -28,6 +31,8 @@ public struct DirectScrapeReader: LoadReader {
         self.client = client
         self.timeout = timeout
     }
+
+    public var sourceName: String { "scrape" }
 
     public func read(_ urls: [String], now: @escaping @Sendable () -> Double) async -> [Result<LoadReading, LoadReadFailure>] {
         await withTaskGroup(of: (Int, Result<LoadReading, LoadReadFailure>).self) { group in

@@ -22,6 +22,8 @@ public struct PrometheusLoadReader: LoadReader {
         self.timeout = timeout
     }
 
+    public var sourceName: String { "prometheus=\(prometheusURL)" }
+
     static let figureQuery =
         #"{__name__=~"substation_load|substation_capacity_watts|substation_power_watts|substation_active_sessions|substation_charging_points|up"}"#
     static let timestampQuery = "timestamp(substation_load)"

@@ -7,6 +7,9 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
     public var up: Bool
     public var health: String
     public var drained: Bool
+    /// Gone from service discovery: draining.
+    public var retired: Bool
+    public var discovered: Bool
     /// `substation_load` at the last scrape.
     public var load: Double?
     /// Scraped load plus the balancer's dispatches since that scrape.
@@ -30,6 +33,8 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
             case .down: "down"
             }
         drained = substation.drained
+        retired = substation.retired
+        discovered = substation.discovered
         load = substation.figures?.load
         effectiveLoad = substation.effectiveLoad.isFinite ? substation.effectiveLoad : nil
         pendingDispatches = substation.pendingDispatches
@@ -44,5 +49,7 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
 /// The balancer's whole view, as `GET /substations` answers it.
 public struct BalancerView: Codable, Equatable, Sendable {
     public var policy: PolicyName
+    /// Where loads come from: `scrape` or `prometheus=URL`.
+    public var loadSource: String
     public var substations: [SubstationStatus]
 }

@@ -17,6 +17,10 @@ public struct LoadView: Sendable {
         public internal(set) var figures: ScrapedFigures?
         public internal(set) var health = SubstationHealth()
         public internal(set) var drained = false
+        /// Gone from service discovery: gets nothing new, as if drained, until it comes back.
+        public internal(set) var retired = false
+        /// Found by service discovery rather than configured.
+        public internal(set) var discovered = false
         /// Clock reading (seconds) of the last successful scrape.
         public internal(set) var lastScrapeAt: Double?
         var pending: [PendingDispatch] = []
@@ -84,7 +88,8 @@ public struct LoadView: Sendable {
     private mutating func refresh(_ index: Int) {
         routing[index] = RoutingEntry(
             effectiveLoad: substations[index].effectiveLoad,
-            routable: substations[index].health.isUp && !substations[index].drained && substations[index].figures != nil,
+            routable: substations[index].health.isUp && !substations[index].drained && !substations[index].retired
+                && substations[index].figures != nil,
             hasFreePoint: substations[index].seemsToHaveFreePoint)
     }
 
@@ -156,6 +161,32 @@ public struct LoadView: Sendable {
     public mutating func setDrained(_ substation: Int, _ drained: Bool) {
         substations[substation].drained = drained
         refresh(substation)
+    }
+
+    /// Makes the view hold exactly `urls` among its discovered substations: new ones are added,
+    /// vanished ones retired (they drain), returning ones un-retired. Positions never change, so
+    /// dispatches in flight stay valid. Returns the URLs added and retired.
+    @discardableResult
+    public mutating func reconcileDiscovered(_ urls: Set<String>) -> (added: [String], retired: [String]) {
+        var added: [String] = []
+        var retired: [String] = []
+        for index in substations.indices where substations[index].discovered {
+            let present = urls.contains(substations[index].url)
+            if substations[index].retired == present {
+                substations[index].retired = !present
+                if !present { retired.append(substations[index].url) }
+                refresh(index)
+            }
+        }
+        let known = Set(substations.map(\.url))
+        for url in urls.sorted() where !known.contains(url) {
+            var substation = Substation(url: url)
+            substation.discovered = true
+            substations.append(substation)
+            routing.append(RoutingEntry())
+            added.append(url)
+        }
+        return (added, retired)
     }
 
     public func index(ofSubstationId id: String) -> Int? {

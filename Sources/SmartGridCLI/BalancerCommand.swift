@@ -12,6 +12,12 @@ struct BalancerCommand: AsyncParsableCommand {
     @Option(name: .customLong("substation"), help: "A substation's base URL (repeat for each).")
     var substations: [String] = []
 
+    @Option(help: "dns://NAME:PORT: every address behind NAME is a substation on PORT (repeatable; beside or instead of --substation).")
+    var discover: [String] = []
+
+    @Option(help: "Seconds between two lookups of the --discover names.")
+    var discoverInterval: Double = 5
+
     @Option(help: "Routing policy.")
     var policy: PolicyName = .leastLoad
 
@@ -26,7 +32,15 @@ struct BalancerCommand: AsyncParsableCommand {
 
     func validate() throws {
         if case .invalid(let reason) = loadSource { throw ValidationError(reason) }
-        guard !substations.isEmpty else { throw ValidationError("give at least one --substation URL") }
+        guard !substations.isEmpty || !discover.isEmpty else {
+            throw ValidationError("give at least one --substation URL or --discover dns://NAME:PORT")
+        }
+        for target in discover where DiscoveryTarget(target) == nil {
+            throw ValidationError("--discover takes dns://NAME:PORT, got '\(target)'")
+        }
+        guard discoverInterval >= 0.1, discoverInterval <= 3600 else {
+            throw ValidationError("--discover-interval must be between 0.1 and 3600 seconds")
+        }
         for url in substations { _ = try serviceURL(url, flag: "--substation") }
         guard pollInterval >= 0.05, pollInterval <= 3600 else {
             throw ValidationError("--poll-interval must be between 0.05 and 3600 seconds")
@@ -34,14 +48,22 @@ struct BalancerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = BalancerConfiguration(
+        var configuration = BalancerConfiguration(
             server: server.settings(defaultPort: 7001),
             substationURLs: try substations.map { try serviceURL($0, flag: "--substation") },
             policy: policy, pollInterval: pollInterval,
             adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
+        configuration.discover = discover.compactMap { DiscoveryTarget($0) }
+        configuration.discoveryInterval = discoverInterval
         let client = HTTPClientService(client: HTTPClientService.makeClient())
+        let upstream = Upstream(client: client.client)
+        let reader: (any LoadReader)? =
+            switch loadSource {
+            case .scrape, .invalid: nil
+            case .prometheus(let url): PrometheusLoadReader(upstream: upstream, prometheusURL: url, timeout: configuration.scrapeTimeout)
+            }
         let app = buildBalancerApplication(
-            configuration, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: announce("balancer"))
+            configuration, client: HTTPSubstationClient(upstream: upstream), loadReader: reader, onListening: announce("balancer"))
         try await runServices([client, app], logger: configuration.server.logger("smartgrid"))
     }
 }

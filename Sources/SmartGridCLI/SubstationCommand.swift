@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GridCore
 import GridHTTP
 import ServiceLifecycle
@@ -11,6 +12,9 @@ struct SubstationCommand: AsyncParsableCommand {
 
     @Option(help: "Substation id, as it appears in metrics and answers.")
     var id = "S1"
+
+    @Flag(help: "Take the id from this machine's hostname (one per container or pod replica).")
+    var idFromHostname = false
 
     @Option(help: "Transformer capacity in kW.")
     var capacityKw: Double = 400
@@ -30,8 +34,13 @@ struct SubstationCommand: AsyncParsableCommand {
     @Option(help: "Seed for the base-load noise.")
     var seed: UInt64 = 1
 
+    /// The id in force: the hostname with --id-from-hostname, else --id.
+    var substationId: String {
+        idFromHostname ? ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? id : id
+    }
+
     func validate() throws {
-        guard ChargeRequest.isValidIdentifier(id) else { throw ValidationError("--id must be 1-64 characters of A-Za-z0-9._-") }
+        guard ChargeRequest.isValidIdentifier(substationId) else { throw ValidationError("--id must be 1-64 characters of A-Za-z0-9._-") }
         guard capacityKw > 0, capacityKw.isFinite else { throw ValidationError("--capacity-kw must be above 0") }
         guard chargingPoints > 0 else { throw ValidationError("--charging-points must be at least 1") }
         guard pointMaxKw > 0, pointMaxKw.isFinite else { throw ValidationError("--point-max-kw must be above 0") }
@@ -44,13 +53,13 @@ struct SubstationCommand: AsyncParsableCommand {
     var substationConfiguration: SubstationConfiguration {
         SubstationConfiguration(
             server: server.settings(defaultPort: 7101),
-            spec: SubstationSpec(id: id, capacityKW: capacityKw, chargingPoints: chargingPoints, pointMaxKW: pointMaxKw),
+            spec: SubstationSpec(id: substationId, capacityKW: capacityKw, chargingPoints: chargingPoints, pointMaxKW: pointMaxKw),
             baseLoadFraction: baseLoad, timeScale: timeScale, seed: seed)
     }
 
     func run() async throws {
         let configuration = substationConfiguration
-        let app = buildSubstationApplication(configuration, onListening: announce("substation \(id)"))
+        let app = buildSubstationApplication(configuration, onListening: announce("substation \(substationId)"))
         try await runServices([app], logger: configuration.server.logger("smartgrid"))
     }
 }

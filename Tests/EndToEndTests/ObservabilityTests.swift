@@ -130,6 +130,14 @@ import Testing
                 ["balancer", "--port", "0", "--load-source", "prometheus=\(prometheus)", "--log-level", "warning"]
                     + substations.flatMap { ["--substation", $0] })
             defer { _ = balancer.stop() }
+            #expect(try await http.get(balancer.url + "/substations").json?["loadSource"] as? String == "prometheus=\(prometheus)")
+            // The same balancer pointed at a Prometheus that is not there sees nothing: it does not
+            // fall back to scraping the substations itself.
+            let blind = try await ServiceProcess.start(
+                "balancer-no-prometheus",
+                ["balancer", "--port", "0", "--load-source", "prometheus=http://127.0.0.1:\(base + 91)", "--log-level", "error"]
+                    + substations.flatMap { ["--substation", $0] })
+            defer { _ = blind.stop() }
             _ = try await TestHTTP.eventually("the Prometheus-fed balancer sees every substation") {
                 let view = try await http.get(balancer.url + "/substations").json?["substations"] as? [[String: Any]] ?? []
                 return view.count == 4 && view.allSatisfy { $0["up"] as? Bool == true && $0["load"] is Double }
@@ -142,6 +150,9 @@ import Testing
             let bySubstation = Dictionary(grouping: routed.compactMap { $0.json?["substationId"] as? String }, by: { $0 }).mapValues(
                 \.count)
             #expect(bySubstation.count >= 3, "a burst through the Prometheus-fed balancer spreads: \(bySubstation)")
+            let blindView = try await http.get(blind.url + "/substations").json?["substations"] as? [[String: Any]] ?? []
+            #expect(blindView.count == 4 && blindView.allSatisfy { $0["up"] as? Bool == false }, "\(blindView)")
+            #expect(try await http.postJSON(blind.url + "/route", ["vehicleId": "EV-X", "energyKWh": 10, "maxPowerKW": 11]).status == 503)
         }
     }
 }

@@ -35,13 +35,15 @@ final class ServiceProcess: Sendable {
 
     /// Starts `smartgrid <arguments>` and waits (at most 30 s) for it to say where it listens.
     /// `ready` is a pattern of the line that says the service serves; its first http:// URL is the service's.
-    static func start(_ name: String, _ arguments: [String], ready: String = #"listening on http://[^\s]+"#) async throws -> ServiceProcess
-    {
+    /// `executable` runs instead of the binary itself, for wrappers such as `unshare`.
+    static func start(
+        _ name: String, _ arguments: [String], ready: String = #"listening on http://[^\s]+"#, executable: URL? = nil
+    ) async throws -> ServiceProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw StartFailure(description: "no smartgrid binary at \(binary.path): run `swift build` first")
         }
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output

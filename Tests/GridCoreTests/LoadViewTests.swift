@@ -154,3 +154,28 @@ import Testing
         #expect(stats.jainIndex == 0.25)
     }
 }
+
+@Suite struct DiscoveryReconciliationTests {
+    @Test func addsNewRetiresVanishedAndRevivesReturning() {
+        var view = LoadView(urls: ["http://static:1"])
+        #expect(view.reconcileDiscovered(["http://a:1", "http://b:1"]).added == ["http://a:1", "http://b:1"])
+        #expect(view.substations.map(\.url) == ["http://static:1", "http://a:1", "http://b:1"])
+        let change = view.reconcileDiscovered(["http://a:1"])
+        #expect(change.retired == ["http://b:1"] && change.added.isEmpty)
+        #expect(view.substations[2].retired)
+        #expect(!view.substations[0].retired, "configured substations are never retired by discovery")
+        // A retired substation gets nothing, even when up and emptiest.
+        for index in view.substations.indices {
+            view.scrapeSucceeded(
+                LoadView.ScrapeTicket(substation: index, takenAt: 0),
+                figures: ScrapedFigures(
+                    substationId: "S\(index)", load: index == 2 ? 0 : 0.5, capacityKW: 400, powerKW: 0, activeSessions: 0,
+                    chargingPoints: 10),
+                at: 0)
+        }
+        #expect(!view.candidates(excluding: []).contains { $0.substation == 2 })
+        view.reconcileDiscovered(["http://a:1", "http://b:1"])
+        #expect(!view.substations[2].retired)
+        #expect(view.candidates(excluding: []).contains { $0.substation == 2 })
+    }
+}
