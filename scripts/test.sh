@@ -22,6 +22,18 @@ need() {  # need TOOL PACKAGE
 
 need prometheus prometheus
 need promtool prometheus
+need docker-compose docker-compose   # validates docker-compose.yml (there is no container engine here)
+need unshare util-linux              # a private /etc/hosts for the DNS discovery test
+
+# Python tools the deployment tests use: PyYAML (reads compose and k8s files), kubernetes-validate.
+if ! python3 -c 'import yaml, kubernetes_validate' 2>/dev/null; then
+    echo "installing PyYAML and kubernetes-validate (pip)"
+    python3 -m pip install -q pyyaml kubernetes-validate
+fi
+if ! python3 -c 'import yaml, kubernetes_validate' 2>/dev/null; then
+    echo "error: PyYAML or kubernetes-validate is missing and could not be installed" >&2
+    exit 1
+fi
 
 swift build
 swift test "$@"
