@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Pure domain: no I/O, no Hummingbird. The services and the simulator all run this code.
@@ -70,7 +71,8 @@ let package = Package(
         .target(
             name: "LoadTest",
             dependencies: [
-                "GridCore", "GridHTTP",
+                "GridCore", "GridHTTP", "Reports",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -91,6 +93,16 @@ let package = Package(
         ),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulationTests", dependencies: ["GridCore", "Simulation", "Reports"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoadTestTests",
+            dependencies: [
+                "GridCore", "LoadTest", "GridHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ServiceTests",
             dependencies: [

@@ -6,6 +6,8 @@ struct SmartGrid: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartgrid",
         abstract: "Balance electric-vehicle charging across grid substations, and watch it happen.",
-        subcommands: [UpCommand.self, GatewayCommand.self, BalancerCommand.self, SubstationCommand.self, SimulateCommand.self]
+        subcommands: [
+            UpCommand.self, GatewayCommand.self, BalancerCommand.self, SubstationCommand.self, LoadTestCommand.self, SimulateCommand.self,
+        ]
     )
 }

@@ -97,7 +97,8 @@ import Testing
     @Test func composeAcceptsItsFile() throws {
         let (status, output) = try Self.run("docker-compose", ["-f", "docker-compose.yml", "config", "-q"])
         #expect(status == 0, "docker-compose config: \(output)")
-        let (scaled, scaledOutput) = try Self.run("docker-compose", ["-f", "docker-compose.yml", "--profile", "loadtest", "config", "--services"])
+        let (scaled, scaledOutput) = try Self.run(
+            "docker-compose", ["-f", "docker-compose.yml", "--profile", "loadtest", "config", "--services"])
         #expect(scaled == 0, "\(scaledOutput)")
     }
 
@@ -106,6 +107,7 @@ import Testing
         let (status, output) = try Self.run("python3", ["-m", "kubernetes_validate", "--strict", "--quiet"] + files)
         #expect(status == 0, "kubernetes-validate: \(output)")
         let kustomization = try #require(try Self.yamlDocuments("deploy/k8s/kustomization.yaml").first as? [String: Any])
-        #expect(Set(kustomization["resources"] as? [String] ?? []) == ["namespace.yaml", "substation.yaml", "balancer.yaml", "gateway.yaml"])
+        #expect(
+            Set(kustomization["resources"] as? [String] ?? []) == ["namespace.yaml", "substation.yaml", "balancer.yaml", "gateway.yaml"])
     }
 }

@@ -1,0 +1,38 @@
+import GridCore
+
+/// What `smartgrid loadtest` does: where, how hard and for how long.
+public struct LoadTestPlan: Sendable {
+    public enum Mode: Sendable {
+        /// `concurrency` workers, each sending its next request when the last is answered.
+        case closed(requests: Int, concurrency: Int)
+        /// Requests at their scheduled times whatever the answers; latency from the scheduled time.
+        case open(ArrivalSchedule)
+    }
+
+    public var target: String
+    public var mode: Mode
+    public var seed: UInt64
+    public var requestTimeout: Duration
+    /// Seconds between two reads of the grid's `/api/v1/grid` during the run.
+    public var gridSampleInterval: Double
+    /// Open loop: requests in flight beyond this are counted as failed, never queued without end.
+    public var maxInFlight: Int
+
+    public init(
+        target: String, mode: Mode, seed: UInt64 = 1, requestTimeout: Duration = .seconds(10), gridSampleInterval: Double = 1,
+        maxInFlight: Int = 10_000
+    ) {
+        self.target = target
+        self.mode = mode
+        self.seed = seed
+        self.requestTimeout = requestTimeout
+        self.gridSampleInterval = gridSampleInterval
+        self.maxInFlight = maxInFlight
+    }
+
+    /// The charge requests to send, in order: the standard vehicle mix, reproducible from the seed.
+    func chargeRequests(count: Int) -> [ChargeRequest] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { VehicleMix.standard.nextRequest(vehicleNumber: $0 + 1, using: &generator) }
+    }
+}
