@@ -10,6 +10,18 @@ public final class BalancerState: Sendable {
     }
 
     private let guarded: Mutex<Guarded>
+    private let decisions = Mutex<[RoutingDecisionRecord]>([])
+    /// How many recent decisions `GET /substations` shows.
+    static let recentDecisionLimit = 20
+
+    func remember(_ decision: RoutingDecisionRecord) {
+        decisions.withLock { list in
+            list.insert(decision, at: 0)
+            if list.count > Self.recentDecisionLimit { list.removeLast() }
+        }
+    }
+
+    public var recentDecisions: [RoutingDecisionRecord] { decisions.withLock { $0 } }
     private let started = ContinuousClock.now
 
     public init(urls: [String], policy: PolicyName, seed: UInt64) {

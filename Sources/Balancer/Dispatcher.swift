@@ -34,6 +34,11 @@ struct Dispatcher: Sendable {
                 case 201:
                     state.admitted(&attempt)
                     metrics.decided(substation: decision.substationLabel, policy: decision.policy)
+                    state.remember(
+                        RoutingDecisionRecord(
+                            vehicleId: order.request.vehicleId, substationId: decision.substationLabel,
+                            effectiveLoad: decision.effectiveLoad.isFinite ? decision.effectiveLoad : 0, policy: decision.policy,
+                            at: Date().formatted(.iso8601)))
                     return .admitted(answer, substationURL: decision.url)
                 case 409, 500...599:
                     state.refused(&attempt)

@@ -52,4 +52,16 @@ public struct BalancerView: Codable, Equatable, Sendable {
     /// Where loads come from: `scrape` or `prometheus=URL`.
     public var loadSource: String
     public var substations: [SubstationStatus]
+    /// The latest routing decisions, newest first.
+    public var recentDecisions: [RoutingDecisionRecord]
+}
+
+/// One car placed: where, and how loaded that substation looked when it was chosen.
+public struct RoutingDecisionRecord: Codable, Equatable, Sendable {
+    public var vehicleId: String
+    public var substationId: String
+    public var effectiveLoad: Double
+    public var policy: PolicyName
+    /// Wall-clock time, RFC 3339.
+    public var at: String
 }

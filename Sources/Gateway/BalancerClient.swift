@@ -8,6 +8,8 @@ public protocol BalancerClient: Sendable {
     func substations() async throws(UpstreamFailure) -> UpstreamResponse
     func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse
     func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse
+    /// Passes an admin call (`/admin/...`) on to the balancer with the caller's Authorization.
+    func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure) -> UpstreamResponse
 }
 
 /// The real thing, over the process's one pooled HTTP client.
@@ -31,6 +33,15 @@ public struct HTTPBalancerClient: BalancerClient {
 
     public func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse {
         try await upstream.send(.GET, "\(substationURL)/sessions/\(id)", timeout: configuration.substationTimeout)
+    }
+
+    public func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure)
+        -> UpstreamResponse
+    {
+        var headers = HTTPHeaders()
+        if let authorization { headers.add(name: "Authorization", value: authorization) }
+        return try await upstream.send(
+            method, configuration.balancerURL + path, json: body, headers: headers, timeout: configuration.substationTimeout)
     }
 
     public func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse {

@@ -9,6 +9,7 @@ import NIOHTTP1
 struct GatewayRoutes: Sendable {
     let balancer: any BalancerClient
     let directory: any SessionDirectory
+    let tally = AnswerTally()
     static let chargeRequests = "/api/v1/charge-requests"
 
     func add(to router: Router<BasicRequestContext>) {
@@ -31,6 +32,41 @@ struct GatewayRoutes: Sendable {
             try await book(.legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased()))
         }
         router.get("/health") { _, _ in try WireJSON.response(["status": "ok", "service": "gateway"]) }
+        router.get("/api/v1/grid/stream") { _, _ in GridStream(balancer: balancer, tally: tally).response() }
+        router.get("/dashboard") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
+        }
+        // The dashboard's admin actions, passed on to the balancer's admin API with the caller's token.
+        router.post("/api/v1/admin/substations/:id/drain") { request, context in
+            try await admin(.POST, "/admin/substations/\(try Self.substationId(context))/drain", request)
+        }
+        router.post("/api/v1/admin/substations/:id/undrain") { request, context in
+            try await admin(.POST, "/admin/substations/\(try Self.substationId(context))/undrain", request)
+        }
+        router.put("/api/v1/admin/policy") { request, _ in try await admin(.PUT, "/admin/policy", request) }
+    }
+
+    static func substationId(_ context: BasicRequestContext) throws -> String {
+        let id = try context.parameters.require("id")
+        guard ChargeRequest.isValidIdentifier(id), !id.allSatisfy({ $0 == "." }) else { throw Problem.notFound("no substation \(id)") }
+        return id
+    }
+
+    private func admin(_ method: HTTPMethod, _ path: String, _ request: Request) async throws -> Response {
+        var body: Data?
+        if method == .PUT {
+            let json = try await WireJSON.readObject(from: request)
+            body = try WireJSON.encoder.encode(json)
+        }
+        let answer: UpstreamResponse
+        do throws(UpstreamFailure) {
+            answer = try await balancer.admin(method, path, body: body, authorization: request.headers[.authorization])
+        } catch {
+            throw Self.problem(for: error, upstream: "balancer")
+        }
+        return Self.passThrough(answer)
     }
 
     private func book(_ chargeRequest: ChargeRequest) async throws -> Response {
@@ -49,10 +85,12 @@ struct GatewayRoutes: Sendable {
                 throw Problem.badGateway("the balancer's answer could not be read")
             }
             directory.record(session.id, at: SessionLocation(substationId: session.substationId, substationURL: substationURL))
+            tally.count(status: 201)
             var headers = HTTPFields()
             headers[.location] = "\(Self.chargeRequests)/\(session.id)"
             return try WireJSON.response(session, status: .created, headers: headers)
         case 400...499, 503:
+            tally.count(status: answer.status)
             return Self.passThrough(answer)
         default:
             throw Problem.badGateway("the balancer answered \(answer.status)")

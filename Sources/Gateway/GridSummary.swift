@@ -5,6 +5,7 @@ public struct GridSummary: Codable, Equatable, Sendable {
         public var url: String
         public var up: Bool
         public var drained: Bool?
+        public var retired: Bool?
         public var load: Double?
         public var effectiveLoad: Double?
         public var capacityKW: Double?
@@ -13,6 +14,16 @@ public struct GridSummary: Codable, Equatable, Sendable {
         public var chargingPoints: Int?
     }
 
+    /// One routing decision of the balancer, newest first.
+    public struct Decision: Codable, Equatable, Sendable {
+        public var vehicleId: String
+        public var substationId: String
+        public var effectiveLoad: Double
+        public var policy: String
+        public var at: String
+    }
+
     public var policy: String
     public var substations: [Substation]
+    public var recentDecisions: [Decision]?
 }

@@ -5,6 +5,7 @@ import GridHTTP
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import Prometheus
 import Synchronization
 import Testing
@@ -22,6 +23,11 @@ import Testing
         func substations() async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
         func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
         func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
+        func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure)
+            -> UpstreamResponse
+        {
+            try answer()
+        }
     }
 
     static let body = ByteBuffer(string: #"{"vehicleId":"EV-1","energyKWh":30,"maxPowerKW":11}"#)
