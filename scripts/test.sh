@@ -24,14 +24,16 @@ need prometheus prometheus
 need promtool prometheus
 need docker-compose docker-compose   # validates docker-compose.yml (there is no container engine here)
 need unshare util-linux              # a private /etc/hosts for the DNS discovery test
+need chromium chromium               # renders the dashboard and the load test report
 
-# Python tools the deployment tests use: PyYAML (reads compose and k8s files), kubernetes-validate.
-if ! python3 -c 'import yaml, kubernetes_validate' 2>/dev/null; then
-    echo "installing PyYAML and kubernetes-validate (pip)"
-    python3 -m pip install -q pyyaml kubernetes-validate
+# Python tools the tests use: PyYAML (reads compose and k8s files), kubernetes-validate, and
+# websocket-client (drives Chromium over the DevTools protocol in the dashboard test).
+if ! python3 -c 'import yaml, kubernetes_validate, websocket' 2>/dev/null; then
+    echo "installing PyYAML, kubernetes-validate and websocket-client (pip)"
+    python3 -m pip install -q --root-user-action=ignore pyyaml kubernetes-validate websocket-client
 fi
-if ! python3 -c 'import yaml, kubernetes_validate' 2>/dev/null; then
-    echo "error: PyYAML or kubernetes-validate is missing and could not be installed" >&2
+if ! python3 -c 'import yaml, kubernetes_validate, websocket' 2>/dev/null; then
+    echo "error: PyYAML, kubernetes-validate or websocket-client is missing and could not be installed" >&2
     exit 1
 fi
 

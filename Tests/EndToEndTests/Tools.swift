@@ -12,7 +12,9 @@ enum Tools {
     }
 
     /// Runs a tool found on PATH to completion; its exit status and everything it printed.
-    static func run(_ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil) throws -> (
+    static func run(
+        _ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil, includeErrors: Bool = true
+    ) throws -> (
         status: Int32, output: String
     ) {
         let search = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
@@ -28,7 +30,7 @@ enum Tools {
         if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = output
+        process.standardError = includeErrors ? output : FileHandle.nullDevice
         let stdin = Pipe()
         process.standardInput = stdin
         try process.run()

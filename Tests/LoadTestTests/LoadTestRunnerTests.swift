@@ -94,16 +94,15 @@ import Testing
         try LoadTestOutput.html(report).write(to: page, atomically: true, encoding: .utf8)
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let browser = try #require(chromium, "chromium is missing: ./scripts/test.sh installs it")
-        let dom = try Self.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.absoluteString])
+        let quiet = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--disable-default-apps", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND",
+        ]
+        let dom = try Self.run(browser, quiet + ["--dump-dom", page.absoluteString])
         #expect(dom.components(separatedBy: "<svg").count - 1 == 4, "four charts in the rendered page")
         #expect(dom.contains("<polyline"), "lines drawn")
         let screenshot = directory.appendingPathComponent("report.png")
-        _ = try Self.run(
-            browser,
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1000,1600", "--screenshot=\(screenshot.path)",
-                page.absoluteString,
-            ])
+        _ = try Self.run(browser, quiet + ["--window-size=1000,1600", "--screenshot=\(screenshot.path)", page.absoluteString])
         let size = (try FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? NSNumber)?.intValue ?? 0
         #expect(size > 20_000, "a screenshot with content (\(size) bytes) at \(screenshot.path)")
     }

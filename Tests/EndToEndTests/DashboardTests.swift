@@ -1,0 +1,79 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+
+/// The dashboard in a real headless browser, against a live grid with traffic.
+@Suite(.serialized) struct DashboardTests {
+    static let artifacts: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smartgrid-test-artifacts")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }()
+
+    @Test func dashboardShowsEverySubstationLiveAndFetchesNothingFromOutside() async throws {
+        let grid = try await TestGrid.start(GridEndToEndTests.unequal)
+        defer { grid.stop() }
+        let page = grid.gateway.url + "/dashboard"
+        try await TestHTTP.withClient { http in
+            let html = try await http.get(page)
+            #expect(html.status == 200)
+            #expect(html.contentType?.hasPrefix("text/html") == true)
+            let source = String(decoding: html.body, as: UTF8.self)
+            #expect(!source.contains("src=\"http") && !source.contains("href=\"http"), "no third-party file")
+
+            _ = try await burst(http, to: grid.chargeRequests, count: 20, concurrency: 4, body: GridEndToEndTests.car)
+            let netLog = Self.artifacts.appendingPathComponent("dashboard-netlog.json")
+            let screenshot = Self.artifacts.appendingPathComponent("dashboard.png")
+            let script = Tools.path("Tests/EndToEndTests/Support/browse_dashboard.py").path
+            let (status, output) = try Tools.run("python3", [script, grid.gateway.url, screenshot.path, netLog.path], includeErrors: false)
+            #expect(status == 0, "browser driver: \(output)")
+            let seen = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+            let first = try #require(seen["first"] as? [String: Any])
+            let second = try #require(seen["second"] as? [String: Any])
+            #expect(Set(first["substations"] as? [String] ?? []) == ["S1", "S2", "S3", "S4"], "every substation on the page")
+            #expect(first["connection"] as? String == "live")
+            #expect(first["sessions"] as? String != "–")
+            #expect(
+                first["sessions"] as? String != second["sessions"] as? String, "numbers change between two samples: \(first) then \(second)"
+            )
+            #expect((second["decisions"] as? String ?? "").contains("EV-"), "recent decisions listed")
+
+            // Every URL the page asked for was on this machine (the browser's own services are cut off by
+            // its resolver rules; its network log is kept beside the screenshot).
+            let requested = (try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])?["requested"] as? [String] ?? []
+            #expect(requested.contains { $0.hasSuffix("/dashboard") } && requested.contains { $0.hasSuffix("/api/v1/grid/stream") })
+            #expect(requested.allSatisfy { $0.hasPrefix(grid.gateway.url) }, "the page fetched: \(requested)")
+            let size = (try FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? NSNumber)?.intValue ?? 0
+            #expect(size > 20_000, "screenshot at \(screenshot.path)")
+            print("dashboard screenshot: \(screenshot.path)")
+        }
+    }
+
+    @Test func theStreamSaysWhenTheBalancerIsGone() async throws {
+        let grid = try await TestGrid.start([.init(capacityKW: 400, points: 20)])
+        defer { grid.stop() }
+        _ = grid.balancer.stop()
+        try await TestHTTP.withClient { http in
+            var request = HTTPClientRequestForStream(url: grid.gateway.url + "/api/v1/grid/stream")
+            let text = try await request.firstEvent(http)
+            #expect(text.contains(#""balancerReachable":false"#), "\(text)")
+        }
+    }
+}
+
+/// Reads the first `grid` event of a Server-Sent Events stream, then lets go.
+struct HTTPClientRequestForStream {
+    var url: String
+
+    mutating func firstEvent(_ http: TestHTTP) async throws -> String {
+        let response = try await http.client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+        var text = ""
+        for try await chunk in response.body {
+            text += String(buffer: chunk)
+            if text.contains("event: grid"), text.hasSuffix("\n\n") { break }
+        }
+        return text
+    }
+}
