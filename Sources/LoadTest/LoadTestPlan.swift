@@ -3,8 +3,9 @@ import GridCore
 /// What `smartgrid loadtest` does: where, how hard and for how long.
 public struct LoadTestPlan: Sendable {
     public enum Mode: Sendable {
-        /// `concurrency` workers, each sending its next request when the last is answered.
-        case closed(requests: Int, concurrency: Int)
+        /// `concurrency` workers, each sending its next request when the last is answered, until
+        /// `requests` are sent or `timeLimit` seconds have passed.
+        case closed(requests: Int, concurrency: Int, timeLimit: Double? = nil)
         /// Requests at their scheduled times whatever the answers; latency from the scheduled time.
         case open(ArrivalSchedule)
     }

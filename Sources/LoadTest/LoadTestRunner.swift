@@ -49,8 +49,8 @@ public struct LoadTestRunner: Sendable {
                 }
             }
             switch plan.mode {
-            case .closed(let requests, let concurrency):
-                await runClosed(requests: requests, concurrency: concurrency, recorder: recorder, elapsed: elapsed)
+            case .closed(let requests, let concurrency, let timeLimit):
+                await runClosed(requests: requests, concurrency: concurrency, timeLimit: timeLimit, recorder: recorder, elapsed: elapsed)
             case .open(let schedule):
                 await runOpen(schedule, recorder: recorder, start: start, elapsed: elapsed)
             }
@@ -60,7 +60,9 @@ public struct LoadTestRunner: Sendable {
         return report(recorder.final, duration: elapsed())
     }
 
-    private func runClosed(requests: Int, concurrency: Int, recorder: LoadTestRecorder, elapsed: @escaping @Sendable () -> Double) async {
+    private func runClosed(
+        requests: Int, concurrency: Int, timeLimit: Double?, recorder: LoadTestRecorder, elapsed: @escaping @Sendable () -> Double
+    ) async {
         let bodies = plan.chargeRequests(count: requests)
         let next = SharedCounter()
         await withTaskGroup(of: Void.self) { group in
@@ -68,7 +70,7 @@ public struct LoadTestRunner: Sendable {
                 group.addTask {
                     while true {
                         let index = next.add(1) - 1
-                        guard index < requests else { return }
+                        guard index < requests, elapsed() < timeLimit ?? .infinity else { return }
                         recorder.record(await send(bodies[index], intended: ContinuousClock.now, elapsed: elapsed))
                     }
                 }

@@ -23,8 +23,8 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "Open loop: requests per second (the peak with --profile rush-hour).")
     var rate: Double?
 
-    @Option(help: "Open loop: seconds to run.")
-    var duration: Double = 30
+    @Option(help: "Seconds to run: open loop (default 30), or a time limit for the closed loop.")
+    var duration: Double?
 
     @Option(help: "Open loop: poisson or constant.")
     var arrivals: ArrivalSchedule.Arrivals = .poisson
@@ -51,7 +51,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         if let requests, !(1...10_000_000).contains(requests) { throw ValidationError("--requests must be between 1 and 10000000") }
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 10000") }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be above 0 and at most 1000000") }
-        guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be above 0 and at most 86400 seconds") }
+        if let duration, !(duration > 0 && duration <= 86_400) { throw ValidationError("--duration must be above 0 and at most 86400 seconds") }
         for condition in failIf where FailureThreshold(condition) == nil {
             let metrics = FailureThreshold.Metric.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--fail-if takes METRIC>VALUE or METRIC<VALUE with METRIC one of \(metrics); got '\(condition)'")
@@ -61,9 +61,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     func run() async throws {
         let mode: LoadTestPlan.Mode =
             if let requests {
-                .closed(requests: requests, concurrency: concurrency)
+                .closed(requests: requests, concurrency: concurrency, timeLimit: duration)
             } else {
-                .open(ArrivalSchedule(rate: rate!, duration: duration, arrivals: arrivals, profile: profile, seed: seed))
+                .open(ArrivalSchedule(rate: rate!, duration: duration ?? 30, arrivals: arrivals, profile: profile, seed: seed))
             }
         let plan = LoadTestPlan(target: try serviceURL(target, flag: "--target"), mode: mode, seed: seed)
         let client = LoadTestRunner.makeClient(connections: requests != nil ? concurrency : 512)
