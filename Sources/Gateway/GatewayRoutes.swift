@@ -10,16 +10,11 @@ struct GatewayRoutes: Sendable {
     let balancer: any BalancerClient
     let directory: any SessionDirectory
     let tally = AnswerTally()
+    let idempotency = IdempotencyStore()
     static let chargeRequests = "/api/v1/charge-requests"
 
     func add(to router: Router<BasicRequestContext>) {
-        router.post(RouterPath(Self.chargeRequests)) { request, _ in
-            let json = try await WireJSON.readObject(from: request)
-            switch ChargeRequest.validate(json) {
-            case .success(let chargeRequest): return try await book(chargeRequest)
-            case .failure(let failure): throw Problem.invalidRequest(failure.errors)
-            }
-        }
+        router.post(RouterPath(Self.chargeRequests)) { request, _ in try await chargeRequest(request) }
         router.get(RouterPath(Self.chargeRequests + "/:id")) { _, context in
             try await forward(id: try context.parameters.require("id"), cancel: false)
         }
@@ -69,7 +64,72 @@ struct GatewayRoutes: Sendable {
         return Self.passThrough(answer)
     }
 
+    /// A booking answer that can be sent now and again (for an idempotent retry).
+    struct BookingAnswer: Sendable {
+        var status: Int
+        var headers: HTTPFields
+        var body: ByteBuffer
+
+        func response(replayed: Bool = false) -> Response {
+            var headers = headers
+            if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
+        }
+    }
+
     private func book(_ chargeRequest: ChargeRequest) async throws -> Response {
+        try await bookAnswer(chargeRequest).response()
+    }
+
+    /// `POST /api/v1/charge-requests`, with `Idempotency-Key` honoured: the same key and body get
+    /// the first answer again and book nothing; the same key with another body is a 422.
+    private func chargeRequest(_ request: Request) async throws -> Response {
+        let json = try await WireJSON.readObject(from: request)
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return try await book(json) }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw Problem.invalidRequest([FieldError(field: "Idempotency-Key", message: "must be 1-255 visible ASCII characters")])
+        }
+        let fingerprint = String(decoding: (try? WireJSON.encoder.encode(json)) ?? Data(), as: UTF8.self)
+        switch idempotency.check(key: key, fingerprint: fingerprint) {
+        case .replay(let answer):
+            return answer.response(replayed: true)
+        case .conflict:
+            throw Problem(
+                status: .unprocessableContent, slug: "idempotency-key-reused", title: "Idempotency key reused",
+                detail: "this Idempotency-Key was used with another body")
+        case .inProgress:
+            throw Problem(
+                status: .conflict, slug: "idempotency-key-in-progress", title: "Request in progress",
+                detail: "a request with this Idempotency-Key is still being answered; retry shortly")
+        case .proceed:
+            do {
+                let answer = try await bookAnswer(validated(json))
+                // A full grid may have room on the next try: only final answers are kept.
+                if answer.status == 503 {
+                    idempotency.abandon(key: key)
+                } else {
+                    idempotency.record(key: key, fingerprint: fingerprint, answer: answer)
+                }
+                return answer.response()
+            } catch {
+                idempotency.abandon(key: key)
+                throw error
+            }
+        }
+    }
+
+    private func book(_ json: JSONValue) async throws -> Response {
+        try await book(validated(json))
+    }
+
+    private func validated(_ json: JSONValue) throws -> ChargeRequest {
+        switch ChargeRequest.validate(json) {
+        case .success(let chargeRequest): return chargeRequest
+        case .failure(let failure): throw Problem.invalidRequest(failure.errors)
+        }
+    }
+
+    private func bookAnswer(_ chargeRequest: ChargeRequest) async throws -> BookingAnswer {
         let order = SessionOrder(id: UUID().uuidString.lowercased(), request: chargeRequest)
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
@@ -88,10 +148,14 @@ struct GatewayRoutes: Sendable {
             tally.count(status: 201)
             var headers = HTTPFields()
             headers[.location] = "\(Self.chargeRequests)/\(session.id)"
-            return try WireJSON.response(session, status: .created, headers: headers)
+            headers[.contentType] = "application/json"
+            return BookingAnswer(status: 201, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(session)))
         case 400...499, 503:
             tally.count(status: answer.status)
-            return Self.passThrough(answer)
+            var headers = HTTPFields()
+            headers[.contentType] = answer.headers.first(name: "Content-Type") ?? Problem.mediaType
+            if let retryAfter = answer.headers.first(name: "Retry-After") { headers[.retryAfter] = retryAfter }
+            return BookingAnswer(status: answer.status, headers: headers, body: answer.body)
         default:
             throw Problem.badGateway("the balancer answered \(answer.status)")
         }

@@ -51,7 +51,9 @@ struct LoadTestCommand: AsyncParsableCommand {
         if let requests, !(1...10_000_000).contains(requests) { throw ValidationError("--requests must be between 1 and 10000000") }
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 10000") }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be above 0 and at most 1000000") }
-        if let duration, !(duration > 0 && duration <= 86_400) { throw ValidationError("--duration must be above 0 and at most 86400 seconds") }
+        if let duration, !(duration > 0 && duration <= 86_400) {
+            throw ValidationError("--duration must be above 0 and at most 86400 seconds")
+        }
         for condition in failIf where FailureThreshold(condition) == nil {
             let metrics = FailureThreshold.Metric.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--fail-if takes METRIC>VALUE or METRIC<VALUE with METRIC one of \(metrics); got '\(condition)'")

@@ -60,3 +60,51 @@ import Testing
         #expect(failure.errors == [FieldError(field: "body", message: "must be a JSON object, got array")])
     }
 }
+
+@Suite struct IdempotencyLedgerTests {
+    @Test func aRetryReplaysAndAnotherBodyConflicts() {
+        var ledger = IdempotencyLedger<String>()
+        guard case .proceed = ledger.check(key: "k", fingerprint: "a", now: 0) else {
+            Issue.record("first use must proceed")
+            return
+        }
+        guard case .inProgress = ledger.check(key: "k", fingerprint: "a", now: 1) else {
+            Issue.record("in progress")
+            return
+        }
+        ledger.record(key: "k", fingerprint: "a", answer: "201 id-1", now: 2)
+        guard case .replay(let answer) = ledger.check(key: "k", fingerprint: "a", now: 3) else {
+            Issue.record("replay")
+            return
+        }
+        #expect(answer == "201 id-1")
+        guard case .conflict = ledger.check(key: "k", fingerprint: "b", now: 4) else {
+            Issue.record("conflict")
+            return
+        }
+    }
+
+    @Test func keysExpireAndAbandonedKeysCanBeReused() {
+        var ledger = IdempotencyLedger<String>(lifetimeSeconds: 10)
+        _ = ledger.check(key: "k", fingerprint: "a", now: 0)
+        ledger.record(key: "k", fingerprint: "a", answer: "x", now: 0)
+        guard case .proceed = ledger.check(key: "k", fingerprint: "b", now: 11) else {
+            Issue.record("expired key is new")
+            return
+        }
+        ledger.abandon(key: "k")
+        guard case .proceed = ledger.check(key: "k", fingerprint: "c", now: 12) else {
+            Issue.record("abandoned key is new")
+            return
+        }
+    }
+
+    @Test func staysBounded() {
+        var ledger = IdempotencyLedger<Int>(capacity: 100)
+        for index in 0..<1_000 {
+            _ = ledger.check(key: "k\(index)", fingerprint: "f", now: Double(index))
+            ledger.record(key: "k\(index)", fingerprint: "f", answer: index, now: Double(index))
+        }
+        #expect(ledger.count <= 101)
+    }
+}
