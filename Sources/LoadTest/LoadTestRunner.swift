@@ -56,8 +56,9 @@ public struct LoadTestRunner: Sendable {
             }
             group.cancelAll()
         }
+        let duration = elapsed()
         await sampleOnce(recorder, elapsed: elapsed)
-        return report(recorder.final, duration: elapsed())
+        return report(recorder.final, duration: duration)
     }
 
     private func runClosed(

@@ -26,8 +26,11 @@ import Testing
             let netLog = Self.artifacts.appendingPathComponent("dashboard-netlog.json")
             let screenshot = Self.artifacts.appendingPathComponent("dashboard.png")
             let script = Tools.path("Tests/EndToEndTests/Support/browse_dashboard.py").path
-            let (status, output) = try Tools.run("python3", [script, grid.gateway.url, screenshot.path, netLog.path], includeErrors: false)
-            #expect(status == 0, "browser driver: \(output)")
+            let errors = Self.artifacts.appendingPathComponent("dashboard-driver.log")
+            let (status, output) = try Tools.run(
+                "sh", ["-c", "exec python3 \"$0\" \"$1\" \"$2\" \"$3\" 2>\"$4\"", script, grid.gateway.url, screenshot.path, netLog.path, errors.path],
+                includeErrors: false)
+            try #require(status == 0, "browser driver failed: \((try? String(contentsOf: errors, encoding: .utf8)) ?? output)")
             let seen = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
             let first = try #require(seen["first"] as? [String: Any])
             let second = try #require(seen["second"] as? [String: Any])

@@ -25,7 +25,7 @@ browser = subprocess.Popen(
      f"--log-net-log={netlog}", "--window-size=1200,1300", "about:blank"],
     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    deadline = time.time() + 20
+    deadline = time.time() + 60
     while True:
         try:
             targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=2))
@@ -35,7 +35,7 @@ try:
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
-    ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=20)
+    ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
     ids = iter(range(1, 1_000_000))
 
     requested = []  # every URL the page itself asked for
@@ -72,11 +72,11 @@ try:
     call("Page.enable")
     call("Network.enable")
     call("Page.navigate", url=gateway + "/dashboard")
-    first = wait_for(lambda s: s["sessions"] not in ("–", ""), 10)
+    first = wait_for(lambda s: s["sessions"] not in ("–", ""), 30)
     for number in range(20):
         request = urllib.request.Request(gateway + "/request_charge", method="POST")
         urllib.request.urlopen(request, timeout=10).read()
-    second = wait_for(lambda s: s["sessions"] != first["sessions"], 10)
+    second = wait_for(lambda s: s["sessions"] != first["sessions"], 30)
     image = call("Page.captureScreenshot", format="png")
     with open(screenshot, "wb") as file:
         file.write(base64.b64decode(image["data"]))
