@@ -49,9 +49,7 @@ public enum LoadTestOutput {
     }
 
     public static func json(_ report: LoadTestReport) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return try encoder.encode(report)
+        try ReportJSON.encode(report)
     }
 
     public static func html(_ report: LoadTestReport) -> String {

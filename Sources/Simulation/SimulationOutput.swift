@@ -34,9 +34,7 @@ public enum SimulationOutput {
 
     /// Byte-identical for the same report: sorted keys, no timestamps.
     public static func json(_ report: SimulationReport) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return try encoder.encode(report)
+        try ReportJSON.encode(report)
     }
 
     public static func html(_ report: SimulationReport) -> String {
