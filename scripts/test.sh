@@ -28,12 +28,14 @@ need chromium chromium               # renders the dashboard and the load test r
 
 # Python tools the tests use: PyYAML (reads compose and k8s files), kubernetes-validate, and
 # websocket-client (drives Chromium over the DevTools protocol in the dashboard test).
-if ! python3 -c 'import yaml, kubernetes_validate, websocket' 2>/dev/null; then
-    echo "installing PyYAML, kubernetes-validate and websocket-client (pip)"
-    python3 -m pip install -q --root-user-action=ignore pyyaml kubernetes-validate websocket-client
+# openapi-spec-validator and jsonschema check /openapi.json against real answers.
+python_modules="yaml, kubernetes_validate, websocket, openapi_spec_validator, jsonschema"
+if ! python3 -c "import $python_modules" 2>/dev/null; then
+    echo "installing the Python test tools (pip)"
+    python3 -m pip install -q --root-user-action=ignore pyyaml kubernetes-validate websocket-client openapi-spec-validator jsonschema
 fi
-if ! python3 -c 'import yaml, kubernetes_validate, websocket' 2>/dev/null; then
-    echo "error: PyYAML, kubernetes-validate or websocket-client is missing and could not be installed" >&2
+if ! python3 -c "import $python_modules" 2>/dev/null; then
+    echo "error: a Python test tool ($python_modules) is missing and could not be installed" >&2
     exit 1
 fi
 

@@ -27,6 +27,10 @@ struct GatewayRoutes: Sendable {
             try await book(.legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased()))
         }
         router.get("/health") { _, _ in try WireJSON.response(["status": "ok", "service": "gateway"]) }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         router.get("/api/v1/grid/stream") { _, _ in GridStream(balancer: balancer, tally: tally).response() }
         router.get("/dashboard") { _, _ in
             Response(

@@ -28,7 +28,11 @@ import Testing
             let script = Tools.path("Tests/EndToEndTests/Support/browse_dashboard.py").path
             let errors = Self.artifacts.appendingPathComponent("dashboard-driver.log")
             let (status, output) = try Tools.run(
-                "sh", ["-c", "exec python3 \"$0\" \"$1\" \"$2\" \"$3\" 2>\"$4\"", script, grid.gateway.url, screenshot.path, netLog.path, errors.path],
+                "sh",
+                [
+                    "-c", "exec python3 \"$0\" \"$1\" \"$2\" \"$3\" 2>\"$4\"", script, grid.gateway.url, screenshot.path, netLog.path,
+                    errors.path,
+                ],
                 includeErrors: false)
             try #require(status == 0, "browser driver failed: \((try? String(contentsOf: errors, encoding: .utf8)) ?? output)")
             let seen = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
