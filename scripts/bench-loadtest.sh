@@ -12,7 +12,7 @@ swift build -c release --product smartgrid >/dev/null
 bin=$(swift build -c release --show-bin-path)/smartgrid
 
 port=$((20000 + RANDOM % 20000))
-"$bin" gateway --port "$port" --balancer "http://127.0.0.1:$((port + 1))" --log-level error >/dev/null &
+"$bin" gateway --port "$port" --balancer "http://127.0.0.1:$((port + 1))" --log-level error >/dev/null 2>&1 &
 gateway=$!
 trap 'kill "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
@@ -23,7 +23,7 @@ printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "appli
 
 wrk_rps=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$script" "http://127.0.0.1:$port/api/v1/charge-requests" | awk '/Requests\/sec/ {print $2}')
 report=$(mktemp --suffix .json)
-"$bin" loadtest --target "http://127.0.0.1:$port" --requests 100000000 --duration "$seconds" --concurrency "$connections" \
+"$bin" loadtest --target "http://127.0.0.1:$port" --requests 10000000 --duration "$seconds" --concurrency "$connections" \
     --json "$report" >/dev/null
 ours=$(python3 -c 'import sys, json; print(round(json.load(open(sys.argv[1]))["requestsPerSecond"], 1))' "$report")
 rm -f "$script" "$report"

@@ -10,8 +10,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = Problem.from(error)
-            if problem.statusCode >= 500 {
+            // An unknown failure is a bug worth an error line; an unreachable upstream or a full grid
+            // is the weather, and logging each one would cost more than answering it.
+            if problem.statusCode == 500 {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            } else if problem.statusCode > 500 {
+                context.logger.debug("upstream problem", metadata: ["path": "\(request.uri.path)", "status": "\(problem.statusCode)"])
             }
             return problem.makeResponse()
         }

@@ -31,9 +31,10 @@ public struct LoadTestPlan: Sendable {
         self.maxInFlight = maxInFlight
     }
 
-    /// The charge requests to send, in order: the standard vehicle mix, reproducible from the seed.
-    func chargeRequests(count: Int) -> [ChargeRequest] {
-        var generator = SeededGenerator(seed: seed)
-        return (0..<count).map { VehicleMix.standard.nextRequest(vehicleNumber: $0 + 1, using: &generator) }
+    /// The `index`-th charge request: the standard vehicle mix, reproducible from the seed and
+    /// made on demand, so a long run never builds its whole list first.
+    func chargeRequest(at index: Int) -> ChargeRequest {
+        var generator = SeededGenerator(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
+        return VehicleMix.standard.nextRequest(vehicleNumber: index + 1, using: &generator)
     }
 }

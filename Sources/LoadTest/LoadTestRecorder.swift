@@ -29,6 +29,7 @@ final class LoadTestRecorder: Sendable {
     }
 
     private let state = Mutex(State())
+    static let emptyWindow = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .two)
 
     /// Errors are answers that did not come or came as 5xx (503 "no room" included).
     static func isError(_ status: Int) -> Bool { status == 0 || status >= 500 }
@@ -39,10 +40,8 @@ final class LoadTestRecorder: Sendable {
         let second = Int(outcome.completedAt)
         state.withLock { state in
             _ = state.latency.record(min(microseconds, 600_000_000))
-            var window =
-                state.latencyBySecond[second] ?? Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .two)
-            _ = window.record(min(microseconds, 600_000_000))
-            state.latencyBySecond[second] = window
+            // In place: copying a histogram out and back would copy all its buckets on every answer.
+            _ = state.latencyBySecond[second, default: Self.emptyWindow].record(min(microseconds, 600_000_000))
             state.completedBySecond[second, default: 0] += 1
             state.statuses[outcome.status, default: 0] += 1
             if let type = outcome.problemType { state.problems[type, default: 0] += 1 }

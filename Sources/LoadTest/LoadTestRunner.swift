@@ -64,7 +64,6 @@ public struct LoadTestRunner: Sendable {
     private func runClosed(
         requests: Int, concurrency: Int, timeLimit: Double?, recorder: LoadTestRecorder, elapsed: @escaping @Sendable () -> Double
     ) async {
-        let bodies = plan.chargeRequests(count: requests)
         let next = SharedCounter()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
@@ -72,7 +71,7 @@ public struct LoadTestRunner: Sendable {
                     while true {
                         let index = next.add(1) - 1
                         guard index < requests, elapsed() < timeLimit ?? .infinity else { return }
-                        recorder.record(await send(bodies[index], intended: ContinuousClock.now, elapsed: elapsed))
+                        recorder.record(await send(plan.chargeRequest(at: index), intended: ContinuousClock.now, elapsed: elapsed))
                     }
                 }
             }
@@ -83,7 +82,6 @@ public struct LoadTestRunner: Sendable {
         _ schedule: ArrivalSchedule, recorder: LoadTestRecorder, start: ContinuousClock.Instant, elapsed: @escaping @Sendable () -> Double
     ) async {
         let times = schedule.sendTimes()
-        let bodies = plan.chargeRequests(count: times.count)
         let inFlight = SharedCounter()
         await withDiscardingTaskGroup { group in
             for (index, offset) in times.enumerated() {
@@ -95,7 +93,7 @@ public struct LoadTestRunner: Sendable {
                     continue
                 }
                 group.addTask {
-                    recorder.record(await send(bodies[index], intended: intended, elapsed: elapsed))
+                    recorder.record(await send(plan.chargeRequest(at: index), intended: intended, elapsed: elapsed))
                     _ = inFlight.add(-1)
                 }
             }
