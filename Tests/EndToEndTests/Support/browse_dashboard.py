@@ -58,7 +58,11 @@ try:
       connection: document.getElementById('connection').textContent })"""
 
     def sample():
-        return json.loads(call("Runtime.evaluate", expression=read, returnByValue=True)["result"]["value"])
+        # Before the page has loaded the elements are not there yet: that reads as "nothing yet".
+        result = call("Runtime.evaluate", expression=read, returnByValue=True).get("result", {})
+        if "value" not in result:
+            return {"sessions": "", "power": "", "substations": [], "decisions": "", "connection": ""}
+        return json.loads(result["value"])
 
     def wait_for(condition, seconds):
         end = time.time() + seconds
