@@ -122,6 +122,7 @@ let package = Package(
                 "GridCore", "GridHTTP", "Substation", "Balancer", "Gateway", "LoadTest",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            exclude: ["Support"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -31,7 +31,7 @@ public final class BalancerState: Sendable {
     /// Seconds since the balancer started: the clock of scrape ages.
     var now: Double {
         let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return elapsed.inSeconds
     }
 
     /// One routing decision: where to send the car now.

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GridCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -49,9 +50,8 @@ public struct Upstream: Sendable {
             request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(nanoseconds))
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
             let answer = try await response.body.collect(upTo: Self.answerLimit)
             return UpstreamResponse(status: Int(response.status.code), headers: response.headers, body: answer)
         } catch {

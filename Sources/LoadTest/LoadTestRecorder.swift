@@ -1,4 +1,5 @@
 import Foundation
+import GridCore
 import Histogram
 import Synchronization
 
@@ -36,7 +37,7 @@ final class LoadTestRecorder: Sendable {
 
     func record(_ outcome: RequestOutcome) {
         let microseconds = UInt64(
-            max(1, outcome.latency.components.seconds * 1_000_000 + outcome.latency.components.attoseconds / 1_000_000_000_000))
+            max(1, outcome.latency.inMicroseconds))
         let second = Int(outcome.completedAt)
         state.withLock { state in
             _ = state.latency.record(min(microseconds, 600_000_000))

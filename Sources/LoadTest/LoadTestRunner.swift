@@ -36,7 +36,7 @@ public struct LoadTestRunner: Sendable {
         let start = ContinuousClock.now
         let elapsed = { @Sendable () -> Double in
             let duration = ContinuousClock.now - start
-            return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+            return duration.inSeconds
         }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await sampleGrid(recorder, elapsed: elapsed) }
@@ -105,10 +105,8 @@ public struct LoadTestRunner: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: (try? WireJSON.encoder.encode(body)) ?? Data()))
-        let nanoseconds =
-            plan.requestTimeout.components.seconds * 1_000_000_000 + plan.requestTimeout.components.attoseconds / 1_000_000_000
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(nanoseconds))
+            let response = try await client.execute(request, timeout: .nanoseconds(plan.requestTimeout.inNanoseconds))
             let answer = try await response.body.collect(upTo: 1 << 20)
             let json = (try? JSONSerialization.jsonObject(with: Data(answer.readableBytesView))) as? [String: Any]
             let status = Int(response.status.code)

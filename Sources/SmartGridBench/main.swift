@@ -7,7 +7,7 @@ import Simulation
 // Figures are wall-clock on this machine; compare them side by side, not across machines.
 
 func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    duration.inSeconds
 }
 
 func median(_ values: [Double]) -> Double {

@@ -8,6 +8,7 @@ import LoadTest
 import Logging
 import ServiceLifecycle
 import Substation
+import Synchronization
 
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -115,7 +116,7 @@ struct UpCommand: AsyncParsableCommand {
                             ("smartgrid-substation", (1...substations).map { hostPort(portBase + 100 + $0) }),
                         ],
                         logger: logger("smartgrid.prometheus")))
-                board.extraLines.append("prometheus   http://\(host):\(prometheusPort)")
+                board.note("prometheus   http://\(host):\(prometheusPort)")
             } else {
                 printLine("prometheus not found on PATH: running without it (install it, e.g. apt-get install prometheus)")
             }
@@ -125,7 +126,7 @@ struct UpCommand: AsyncParsableCommand {
                 RushHourTraffic(
                     gatewayURL: gatewayURL, client: client.client, peakRate: Self.rushHourPeakRate * Double(substations) / 4,
                     seed: seed, logger: logger("smartgrid.rush-hour")))
-            board.extraLines.append(
+            board.note(
                 "rush hour    driving charge requests through the gateway (peak \(Self.rushHourPeakRate * Double(substations) / 4) cars/s)")
         }
         try await runServices(services, logger: logger("smartgrid"))
@@ -133,14 +134,17 @@ struct UpCommand: AsyncParsableCommand {
 }
 
 /// Prints every URL once all services listen.
-final class ReadyBoard: @unchecked Sendable {
-    private let lock = NSLock()
+final class ReadyBoard: Sendable {
     private let expected: Int
-    private var lines: [String] = []
-    var extraLines: [String] = []
+    private let state = Mutex<(lines: [String], notes: [String])>(([], []))
 
     init(expected: Int) {
         self.expected = expected
+    }
+
+    /// A line shown under the URLs (Prometheus, rush hour), given before the services start.
+    func note(_ line: String) {
+        state.withLock { $0.notes.append(line) }
     }
 
     func report(_ name: String) -> @Sendable (String, Int) async -> Void {
@@ -148,14 +152,16 @@ final class ReadyBoard: @unchecked Sendable {
     }
 
     private func add(_ line: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        lines.append(line)
-        guard lines.count == expected else { return }
+        let ready: (lines: [String], notes: [String])? = state.withLock { state in
+            state.lines.append(line)
+            return state.lines.count == expected ? state : nil
+        }
+        guard let ready else { return }
         var text = ["smartgrid is up (Ctrl-C stops everything):"]
-        text += (lines.sorted() + extraLines).map { "  " + $0 }
+        text += (ready.lines.sorted() + ready.notes).map { "  " + $0 }
+        let gateway = ready.lines.first { $0.hasPrefix("gateway") }.map { String($0.split(separator: " ").last!) } ?? ""
         text.append(
-            "  try: curl -s -XPOST -H 'Content-Type: application/json' -d '{\"vehicleId\":\"EV-1\",\"energyKWh\":30,\"maxPowerKW\":11}' \(lines.first { $0.hasPrefix("gateway") }.map { String($0.split(separator: " ").last!) } ?? "")/api/v1/charge-requests"
+            "  try: curl -s -XPOST -H 'Content-Type: application/json' -d '{\"vehicleId\":\"EV-1\",\"energyKWh\":30,\"maxPowerKW\":11}' \(gateway)/api/v1/charge-requests"
         )
         printLine(text.joined(separator: "\n"))
     }

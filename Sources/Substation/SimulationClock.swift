@@ -1,4 +1,5 @@
 import Foundation
+import GridCore
 
 /// Where a substation's simulated time comes from, so tests can drive it by hand.
 public protocol SimulationClock: Sendable {
@@ -22,7 +23,7 @@ public struct ScaledClock: SimulationClock {
 
     public func simulatedSeconds() -> Double {
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         return startTimeOfDay + seconds * timeScale
     }
 
