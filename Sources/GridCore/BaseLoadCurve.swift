@@ -28,9 +28,10 @@ public struct BaseLoadCurve: Sendable {
 
     /// Relative demand over a day, averaging about 1: a night trough and two peaks (08:00, 19:00).
     static func dailyShape(hour: Double) -> Double {
-        let morning = 0.35 * exp(-pow(hour - 8, 2) / 4)
-        let evening = 0.5 * exp(-pow(hour - 19, 2) / 6)
-        let night = -0.35 * exp(-pow(hour - 3, 2) / 8) - 0.35 * exp(-pow(hour - 27, 2) / 8)
+        func squared(_ value: Double) -> Double { value * value }
+        let morning = 0.35 * exp(-squared(hour - 8) / 4)
+        let evening = 0.5 * exp(-squared(hour - 19) / 6)
+        let night = -0.35 * exp(-squared(hour - 3) / 8) - 0.35 * exp(-squared(hour - 27) / 8)
         return 0.88 + morning + evening + night
     }
 

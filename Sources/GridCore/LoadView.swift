@@ -79,18 +79,37 @@ public struct LoadView: Sendable {
     }
 
     private var routing: [RoutingEntry]
+    /// Effective load per substation, +infinity where it is not routable (or looks full).
+    private var routableLoads: [Double]
+    private var routableWithFreePointLoads: [Double]
+    /// How many entries are routable, and routable with a free point: what sampling needs to know.
+    private var routableCount = 0
+    private var routableWithFreePointCount = 0
 
     public init(urls: [String]) {
         self.substations = urls.map { Substation(url: $0) }
         self.routing = Array(repeating: RoutingEntry(), count: urls.count)
+        self.routableLoads = Array(repeating: .infinity, count: urls.count)
+        self.routableWithFreePointLoads = Array(repeating: .infinity, count: urls.count)
     }
 
     private mutating func refresh(_ index: Int) {
+        count(routing[index], as: -1)
         routing[index] = RoutingEntry(
             effectiveLoad: substations[index].effectiveLoad,
             routable: substations[index].health.isUp && !substations[index].drained && !substations[index].retired
                 && substations[index].figures != nil,
             hasFreePoint: substations[index].seemsToHaveFreePoint)
+        count(routing[index], as: 1)
+        let entry = routing[index]
+        routableLoads[index] = entry.routable ? entry.effectiveLoad : .infinity
+        routableWithFreePointLoads[index] = entry.routable && entry.hasFreePoint ? entry.effectiveLoad : .infinity
+    }
+
+    private mutating func count(_ entry: RoutingEntry, as sign: Int) {
+        guard entry.routable else { return }
+        routableCount += sign
+        if entry.hasFreePoint { routableWithFreePointCount += sign }
     }
 
     // MARK: Scrapes
@@ -107,9 +126,11 @@ public struct LoadView: Sendable {
         substations[index].figures = figures
         substations[index].id = figures.substationId
         substations[index].lastScrapeAt = time
-        substations[index].pending.removeAll { dispatch in
-            guard let confirmed = dispatch.confirmedAt else { return false }
-            return confirmed < ticket.takenAt
+        if !substations[index].pending.isEmpty {
+            substations[index].pending.removeAll { dispatch in
+                guard let confirmed = dispatch.confirmedAt else { return false }
+                return confirmed < ticket.takenAt
+            }
         }
         defer { refresh(index) }
         return substations[index].health.scrapeSucceeded()
@@ -184,6 +205,8 @@ public struct LoadView: Sendable {
             substation.discovered = true
             substations.append(substation)
             routing.append(RoutingEntry())
+            routableLoads.append(.infinity)
+            routableWithFreePointLoads.append(.infinity)
             added.append(url)
         }
         return (added, retired)
@@ -193,23 +216,19 @@ public struct LoadView: Sendable {
         substations.firstIndex { $0.id == id }
     }
 
-    /// Substations that may take the next car, leaving out those already tried for it.
-    /// Those that look to have a free point come first: if any do, only they are offered.
-    public func candidates(excluding tried: Set<Int>) -> [RoutingCandidate] {
-        var withRoom: [RoutingCandidate] = []
-        withRoom.reserveCapacity(routing.count)
-        var looksFull: [RoutingCandidate] = []
-        let checkTried = !tried.isEmpty
-        for index in routing.indices {
-            let entry = routing[index]
-            guard entry.routable, !(checkTried && tried.contains(index)) else { continue }
-            let candidate = RoutingCandidate(substation: index, effectiveLoad: entry.effectiveLoad)
-            if entry.hasFreePoint {
-                withRoom.append(candidate)
-            } else {
-                looksFull.append(candidate)
-            }
+    /// Substations that may take the next car, leaving out those already `tried` for it.
+    /// Those that look to have a free point come first: if any do, only they are eligible.
+    public func pool(excluding tried: [Int]) -> RoutingPool {
+        RoutingPool(
+            entries: routing, routableLoads: routableLoads, routableWithFreePointLoads: routableWithFreePointLoads, tried: tried,
+            routable: routableCount, routableWithFreePoint: routableWithFreePointCount)
+    }
+
+    /// The eligible substations of `pool(excluding:)` as a list, in substation order.
+    public func candidates(excluding tried: [Int]) -> [RoutingCandidate] {
+        let pool = pool(excluding: tried)
+        return (0..<pool.slotCount).filter(pool.isEligible).map {
+            RoutingCandidate(substation: $0, effectiveLoad: pool.effectiveLoad($0))
         }
-        return withRoom.isEmpty ? looksFull : withRoom
     }
 }

@@ -9,7 +9,8 @@ public struct RoutingAttempt: Sendable {
     /// Whether decisions count against the load view before the next scrape shows them.
     /// `false` reproduces routing on the last scrape alone (the design this project replaces).
     public let accountsOwnDispatches: Bool
-    public private(set) var tried: Set<Int> = []
+    /// Substations offered so far, in order (a handful at most in practice).
+    public private(set) var tried: [Int] = []
     private var current: (substation: Int, ticket: LoadView.DispatchTicket?)?
 
     public init(powerKW: Double, accountsOwnDispatches: Bool = true) {
@@ -19,12 +20,12 @@ public struct RoutingAttempt: Sendable {
 
     /// The substation to try now, with the dispatch counted against it; nil when none is left.
     public mutating func next(
-        view: inout LoadView, policy: inout RoutingPolicy, using generator: inout some RandomNumberGenerator
+        view: inout LoadView, policy: inout RoutingPolicy, using generator: inout SeededGenerator
     ) -> RoutingCandidate? {
-        let candidates = view.candidates(excluding: tried)
-        guard let choice = policy.choose(among: candidates, using: &generator) else { return nil }
-        let candidate = candidates[choice]
-        tried.insert(candidate.substation)
+        let pool = view.pool(excluding: tried)
+        guard let slot = policy.choose(in: pool, using: &generator) else { return nil }
+        let candidate = RoutingCandidate(substation: slot, effectiveLoad: pool.effectiveLoad(slot))
+        tried.append(candidate.substation)
         let ticket = accountsOwnDispatches ? view.reserve(candidate.substation, powerKW: powerKW) : nil
         current = (candidate.substation, ticket)
         return candidate

@@ -20,6 +20,10 @@ public enum PolicyName: String, CaseIterable, Codable, Sendable {
 
 /// Picks one substation among candidates. Knows nothing of HTTP: the same code routes live
 /// requests and simulated ones.
+///
+/// Costs at N substations: least-load and round-robin scan the pool once, O(N) without
+/// allocating; p2c and random sample slots until they hit eligible ones, O(1) while most
+/// substations are eligible, and fall back to one scan when few are.
 public struct RoutingPolicy: Sendable {
     public let name: PolicyName
     private var roundRobinCursor = 0
@@ -29,32 +33,35 @@ public struct RoutingPolicy: Sendable {
     }
 
     /// The chosen candidate's position in `candidates`, or nil when there are none.
-    public mutating func choose(
-        among candidates: [RoutingCandidate], using generator: inout some RandomNumberGenerator
-    ) -> Int? {
-        guard !candidates.isEmpty else { return nil }
+    public mutating func choose(among candidates: [RoutingCandidate], using generator: inout SeededGenerator) -> Int? {
+        choose(in: candidates, using: &generator)
+    }
+
+    /// The chosen eligible slot of `pool`, or nil when none is eligible.
+    public mutating func choose(in pool: some CandidatePool, using generator: inout SeededGenerator) -> Int? {
+        guard pool.eligibleCount > 0 else { return nil }
         switch name {
         case .leastLoad:
-            return Self.leastLoaded(candidates, using: &generator)
+            return Self.leastLoaded(pool, using: &generator)
         case .p2c:
             // Power of two choices: two distinct random candidates, the less loaded wins.
-            guard candidates.count > 1 else { return 0 }
-            let first = Int.random(in: 0..<candidates.count, using: &generator)
-            var second = Int.random(in: 0..<(candidates.count - 1), using: &generator)
-            if second >= first { second += 1 }
-            let a = candidates[first].effectiveLoad
-            let b = candidates[second].effectiveLoad
+            guard pool.eligibleCount > 1 else { return Self.eligibleSlot(pool, number: 0) }
+            let first = Self.randomEligible(pool, avoiding: nil, using: &generator)
+            let second = Self.randomEligible(pool, avoiding: first, using: &generator)
+            let a = pool.effectiveLoad(first)
+            let b = pool.effectiveLoad(second)
             if a == b { return Bool.random(using: &generator) ? first : second }
             return a < b ? first : second
         case .roundRobin:
             // The next substation at or after the cursor, in substation order, wrapping around.
-            let next = candidates.indices.min { lhs, rhs in
-                distance(candidates[lhs].substation) < distance(candidates[rhs].substation)
-            }!
-            roundRobinCursor = candidates[next].substation + 1
+            var next: Int?
+            for slot in 0..<pool.slotCount where pool.isEligible(slot) {
+                if next == nil || distance(pool.substation(slot)) < distance(pool.substation(next!)) { next = slot }
+            }
+            if let next { roundRobinCursor = pool.substation(next) + 1 }
             return next
         case .random:
-            return Int.random(in: 0..<candidates.count, using: &generator)
+            return Self.randomEligible(pool, avoiding: nil, using: &generator)
         }
     }
 
@@ -63,19 +70,53 @@ public struct RoutingPolicy: Sendable {
     }
 
     /// Lowest effective load; ties broken uniformly at random (reservoir sampling, one pass).
-    static func leastLoaded(_ candidates: [RoutingCandidate], using generator: inout some RandomNumberGenerator) -> Int {
-        var best = 0
-        var ties = 1
-        for index in candidates.indices.dropFirst() {
-            let load = candidates[index].effectiveLoad
-            if load < candidates[best].effectiveLoad {
-                best = index
+    static func leastLoaded(_ pool: some CandidatePool, using generator: inout SeededGenerator) -> Int? {
+        if let unique = pool.uniqueLeastLoadedSlot() { return unique }
+        var best: Int?
+        var bestLoad = Double.infinity
+        var ties = 0
+        for slot in 0..<pool.slotCount where pool.isEligible(slot) {
+            let load = pool.effectiveLoad(slot)
+            if best == nil || load < bestLoad {
+                best = slot
+                bestLoad = load
                 ties = 1
-            } else if load == candidates[best].effectiveLoad {
+            } else if load == bestLoad {
                 ties += 1
-                if Int.random(in: 0..<ties, using: &generator) == 0 { best = index }
+                if Int.random(in: 0..<ties, using: &generator) == 0 { best = slot }
             }
         }
         return best
+    }
+
+    /// A uniformly random eligible slot other than `avoiding`. Needs one eligible slot besides it.
+    static func randomEligible(_ pool: some CandidatePool, avoiding: Int?, using generator: inout SeededGenerator) -> Int {
+        let choices = pool.eligibleCount - (avoiding == nil ? 0 : 1)
+        // Mostly eligible: draw slots until one is (a few draws on average).
+        if choices * 4 >= pool.slotCount {
+            for _ in 0..<64 {
+                let slot = Int.random(in: 0..<pool.slotCount, using: &generator)
+                if slot != avoiding && pool.isEligible(slot) { return slot }
+            }
+        }
+        // Few eligible (or unlucky draws): pick by rank in one scan.
+        var rank = Int.random(in: 0..<choices, using: &generator)
+        if let avoiding, rank >= Self.rank(of: avoiding, in: pool) { rank += 1 }
+        return eligibleSlot(pool, number: rank)
+    }
+
+    /// The eligible slot with `number` eligible slots before it.
+    static func eligibleSlot(_ pool: some CandidatePool, number: Int) -> Int {
+        var seen = 0
+        for slot in 0..<pool.slotCount where pool.isEligible(slot) {
+            if seen == number { return slot }
+            seen += 1
+        }
+        preconditionFailure("the pool has fewer eligible slots than it claims")
+    }
+
+    /// How many eligible slots come before `slot`.
+    static func rank(of slot: Int, in pool: some CandidatePool) -> Int {
+        (0..<slot).reduce(0) { $0 + (pool.isEligible($1) ? 1 : 0) }
     }
 }

@@ -14,14 +14,27 @@ public struct SubstationModel: Sendable {
     private var endedOrder: [String] = []
     private var endedOrderStart = 0
     /// Ended sessions stay readable (GET) until this many newer ones have ended.
-    public static let endedHistoryLimit = 20_000
+    public let endedHistoryLimit: Int
+    public static let defaultEndedHistoryLimit = 20_000
     /// Longest stretch of simulated time integrated with one allocation, so base load changes show.
     public let maxStepSeconds: Double
 
     /// Base load at `now`, kept up to date whenever time moves (it is costly to compute).
     private var baseLoadNowKW: Double
+    /// The time at which due sessions were last ended and power last shared: nothing to redo
+    /// while the clock stands there.
+    private var settledAt = -Double.infinity
+    /// No session can end before this time: each would need its full requested power to
+    /// complete sooner, and none departs sooner. Kept up to date with every allocation.
+    private var noSessionEndsBefore = Double.infinity
 
-    public init(spec: SubstationSpec, baseLoad: BaseLoadCurve, now: Double, maxStepSeconds: Double = 30) {
+    /// - Parameter endedHistoryLimit: how many ended sessions stay readable; a simulation that
+    ///   never reads them passes 0.
+    public init(
+        spec: SubstationSpec, baseLoad: BaseLoadCurve, now: Double, maxStepSeconds: Double = 30,
+        endedHistoryLimit: Int = defaultEndedHistoryLimit
+    ) {
+        self.endedHistoryLimit = endedHistoryLimit
         self.spec = spec
         self.baseLoad = baseLoad
         self.now = now
@@ -42,9 +55,9 @@ public struct SubstationModel: Sendable {
     public var snapshot: SubstationSnapshot {
         var evPower = 0.0
         var requested = 0.0
-        for session in active {
-            evPower += session.powerKW
-            requested += session.requestedPowerKW
+        for index in active.indices {
+            evPower += active[index].powerKW
+            requested += active[index].requestedPowerKW
         }
         return SubstationSnapshot(
             spec: spec, baseLoadKW: baseLoadNowKW, evPowerKW: evPower,
@@ -104,14 +117,14 @@ public struct SubstationModel: Sendable {
             return
         }
         while now < target {
-            endDueSessions()
-            reallocate()
+            settle()
             var step = min(target - now, maxStepSeconds)
-            for session in active {
-                if session.powerKW > 0 {
-                    step = min(step, session.remainingKWh / session.powerKW * 3600)
+            for index in active.indices {
+                let power = active[index].powerKW
+                if power > 0 {
+                    step = min(step, active[index].remainingKWh / power * 3600)
                 }
-                if let departure = session.departureAtSimulatedSeconds {
+                if let departure = active[index].departureAtSimulatedSeconds {
                     step = min(step, max(0, departure - now))
                 }
             }
@@ -128,6 +141,40 @@ public struct SubstationModel: Sendable {
                 index -= 1
             }
         }
+        settle()
+    }
+
+    /// Advances to `time` and returns the snapshot there: one call, made in place.
+    public mutating func snapshot(advancingTo time: Double) -> SubstationSnapshot {
+        advance(to: time)
+        return snapshot
+    }
+
+    /// What a scrape at `time` reads: projected when it can be, else advanced to. In place.
+    public mutating func snapshot(forScrapeAt time: Double) -> SubstationSnapshot {
+        if let projected = projectedSnapshot(at: time) { return projected }
+        return snapshot(advancingTo: time)
+    }
+
+    /// The snapshot at a later `time` without simulating up to it, when no session can have
+    /// ended by then; nil otherwise (then advance). Load, power and sessions are what advancing
+    /// would give, up to rounding: the same sessions share power left by the base load at `time`,
+    /// and water-filling hands out min(requested, available) in total. Energy figures stay as of
+    /// `now`. A simulated scrape reads this, so that scrapes do not cost a simulation step each.
+    public func projectedSnapshot(at time: Double) -> SubstationSnapshot? {
+        guard time >= now, time < noSessionEndsBefore else { return nil }
+        var requested = 0.0
+        for index in active.indices { requested += active[index].requestedPowerKW }
+        let baseLoadThen = baseLoad.loadKW(atSimulatedSeconds: time)
+        let evPower = min(requested, max(0, spec.capacityKW - baseLoadThen))
+        return SubstationSnapshot(
+            spec: spec, baseLoadKW: baseLoadThen, evPowerKW: evPower, requestedPowerKW: requested,
+            activeSessions: active.count, counts: counts, energyDeliveredKWh: energyDeliveredKWh)
+    }
+
+    /// Ends the sessions due by `now` and re-shares power, unless already done at this time.
+    private mutating func settle() {
+        guard settledAt != now else { return }
         endDueSessions()
         reallocate()
     }
@@ -163,18 +210,31 @@ public struct SubstationModel: Sendable {
     }
 
     private mutating func reallocate() {
+        settledAt = now
         WaterFillingAllocator.fill(available: evAvailableKW, &active, requested: \.requestedPowerKW, grant: { $0.powerKW = $1 })
+        var earliestEnd = Double.infinity
+        for index in active.indices {
+            let requested = active[index].requestedPowerKW
+            if requested > 0 {
+                // Completion is declared within a tolerance of the request: end the bound a little early.
+                let fastest = (active[index].remainingKWh - ChargingSession.energyTolerance) / requested * 3600
+                earliestEnd = min(earliestEnd, now + max(0, fastest) * (1 - 1e-9))
+            }
+            if let departure = active[index].departureAtSimulatedSeconds { earliestEnd = min(earliestEnd, departure) }
+        }
+        noSessionEndsBefore = earliestEnd
     }
 
     private mutating func retire(at index: Int, _ session: ChargingSession, as status: ChargingSession.Status) {
         active.remove(at: index)
+        counts.count(ended: status)
+        guard endedHistoryLimit > 0 else { return }
         ended[session.id] = session
         endedOrder.append(session.id)
-        counts.count(ended: status)
-        if endedOrder.count - endedOrderStart > Self.endedHistoryLimit {
+        if endedOrder.count - endedOrderStart > endedHistoryLimit {
             ended[endedOrder[endedOrderStart]] = nil
             endedOrderStart += 1
-            if endedOrderStart > Self.endedHistoryLimit {
+            if endedOrderStart > endedHistoryLimit {
                 endedOrder.removeFirst(endedOrderStart)
                 endedOrderStart = 0
             }

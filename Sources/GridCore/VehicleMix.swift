@@ -20,17 +20,18 @@ public struct VehicleMix: Sendable {
         Kind(label: "DC 150 kW", maxPowerKW: 150, share: 0.10, energyKWh: 30...80, departureMinutes: nil),
     ])
 
-    public func nextRequest(vehicleNumber: Int, using generator: inout some RandomNumberGenerator) -> ChargeRequest {
+    public func nextRequest(vehicleNumber: Int, using generator: inout SeededGenerator) -> ChargeRequest {
         let total = kinds.reduce(0) { $0 + $1.share }
         var pick = Double.random(in: 0..<total, using: &generator)
-        var kind = kinds[kinds.count - 1]
-        for candidate in kinds {
-            if pick < candidate.share {
-                kind = candidate
+        var chosen = kinds.count - 1
+        for index in kinds.indices {
+            if pick < kinds[index].share {
+                chosen = index
                 break
             }
-            pick -= candidate.share
+            pick -= kinds[index].share
         }
+        let kind = kinds[chosen]
         let energy = (Double.random(in: kind.energyKWh, using: &generator) * 10).rounded() / 10
         let departure = kind.departureMinutes.map { (Double.random(in: $0, using: &generator)).rounded() }
         return ChargeRequest(vehicleId: "EV-\(vehicleNumber)", energyKWh: energy, maxPowerKW: kind.maxPowerKW, departureMinutes: departure)

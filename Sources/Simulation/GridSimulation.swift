@@ -25,7 +25,7 @@ public struct GridSimulation: Sendable {
                     pointMaxKW: scenario.pointMaxKW),
                 baseLoad: BaseLoadCurve(
                     capacityKW: capacity, meanFraction: scenario.baseLoadFraction, seed: scenario.seed &+ UInt64(index)),
-                now: start, maxStepSeconds: 300)
+                now: start, maxStepSeconds: 300, endedHistoryLimit: 0)
         }
         var view = LoadView(urls: substations.map(\.spec.id))
         var routing = RoutingPolicy(policy.policyName)
@@ -37,8 +37,7 @@ public struct GridSimulation: Sendable {
 
         func scrape(at time: Double) {
             for index in substations.indices {
-                substations[index].advance(to: time)
-                let snapshot = substations[index].snapshot
+                let snapshot = substations[index].snapshot(forScrapeAt: time)
                 let figures = ScrapedFigures(
                     substationId: snapshot.spec.id, load: snapshot.load, capacityKW: snapshot.spec.capacityKW,
                     powerKW: snapshot.powerKW, activeSessions: snapshot.activeSessions, chargingPoints: snapshot.spec.chargingPoints)
@@ -47,10 +46,7 @@ public struct GridSimulation: Sendable {
         }
 
         func sample(at time: Double) {
-            let snapshots = substations.indices.map { index -> SubstationSnapshot in
-                substations[index].advance(to: time)
-                return substations[index].snapshot
-            }
+            let snapshots = substations.indices.map { substations[$0].snapshot(advancingTo: time) }
             statistics.sample(snapshots, minutes: (time - start) / 60)
         }
 

@@ -27,47 +27,59 @@ func scrapedView(count: Int, generator: inout SeededGenerator) -> LoadView {
     return view
 }
 
-print("routing decision time (median of 2000 batches of 100 decisions)")
-print("policy        N    choose only (us)   full decision with accounting (us)")
-for name in PolicyName.allCases {
-    for count in [10, 100, 1_000] {
-        var generator = SeededGenerator(seed: 1)
-        var view = scrapedView(count: count, generator: &generator)
-        var policy = RoutingPolicy(name)
-        let candidates = view.candidates(excluding: [])
-        var chooseTimes: [Double] = []
-        var fullTimes: [Double] = []
-        var sink = 0
-        for _ in 0..<2_000 {
-            let start = ContinuousClock.now
-            for _ in 0..<100 { sink &+= policy.choose(among: candidates, using: &generator) ?? 0 }
-            chooseTimes.append(seconds(ContinuousClock.now - start) / 100)
-            let fullStart = ContinuousClock.now
-            for _ in 0..<100 {
-                var attempt = RoutingAttempt(powerKW: 11)
-                if attempt.next(view: &view, policy: &policy, using: &generator) != nil {
-                    attempt.refused(view: &view)
+// Usage: smartgrid-bench [decisions | lab [REQUESTS]]; with no argument, both.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let runDecisions = arguments.isEmpty || arguments[0] == "decisions"
+let runLab = arguments.isEmpty || arguments[0] == "lab"
+let labRequests = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
+
+if runDecisions {
+    print("routing decision time (median of 2000 batches of 100 decisions)")
+    print("policy        N    choose only (us)   full decision with accounting (us)")
+    for name in PolicyName.allCases {
+        for count in [10, 100, 1_000] {
+            var generator = SeededGenerator(seed: 1)
+            var view = scrapedView(count: count, generator: &generator)
+            var policy = RoutingPolicy(name)
+            let candidates = view.candidates(excluding: [])
+            var chooseTimes: [Double] = []
+            var fullTimes: [Double] = []
+            var sink = 0
+            for _ in 0..<2_000 {
+                let start = ContinuousClock.now
+                for _ in 0..<100 { sink &+= policy.choose(among: candidates, using: &generator) ?? 0 }
+                chooseTimes.append(seconds(ContinuousClock.now - start) / 100)
+                let fullStart = ContinuousClock.now
+                for _ in 0..<100 {
+                    var attempt = RoutingAttempt(powerKW: 11)
+                    if attempt.next(view: &view, policy: &policy, using: &generator) != nil {
+                        attempt.refused(view: &view)
+                    }
                 }
+                fullTimes.append(seconds(ContinuousClock.now - fullStart) / 100)
             }
-            fullTimes.append(seconds(ContinuousClock.now - fullStart) / 100)
+            print(
+                name.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
+                String(count).padding(toLength: 5, withPad: " ", startingAt: 0),
+                String(format: "%10.3f %28.3f", median(chooseTimes) * 1e6, median(fullTimes) * 1e6), sink == -1 ? "" : "")
         }
-        print(
-            name.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
-            String(count).padding(toLength: 5, withPad: " ", startingAt: 0),
-            String(format: "%10.3f %28.3f", median(chooseTimes) * 1e6, median(fullTimes) * 1e6), sink == -1 ? "" : "")
     }
+
 }
 
-print("\npolicy lab: 1,000,000 requests over 1,000 substations")
-let scenario = SimulationScenario(
-    capacitiesKW: SimulationScenario.realisticCapacities(count: 1_000, seed: 1), requests: 1_000_000, arrivalsPerMinute: 100,
-    pollIntervalSeconds: 60, sampleIntervalSeconds: 600, seed: 1)
-for policy in [SimulatedPolicy.leastLoad, .p2c] {
-    let start = ContinuousClock.now
-    let result = GridSimulation(scenario: scenario, policy: policy).run()
-    let elapsed = seconds(ContinuousClock.now - start)
-    print(
-        String(
-            format: "%@: %.2f s wall (%.0f requests/s), admitted %d, rejected %d, violations %d, max/mean %.3f", policy.rawValue,
-            elapsed, Double(result.requests) / elapsed, result.admitted, result.rejected, result.capacityViolations, result.loadMaxMean))
+if runLab {
+    print("\npolicy lab: \(labRequests) requests over 1,000 substations")
+    let scenario = SimulationScenario(
+        capacitiesKW: SimulationScenario.realisticCapacities(count: 1_000, seed: 1), requests: labRequests, arrivalsPerMinute: 100,
+        pollIntervalSeconds: 60, sampleIntervalSeconds: 600, seed: 1)
+    for policy in [SimulatedPolicy.leastLoad, .p2c] {
+        let start = ContinuousClock.now
+        let result = GridSimulation(scenario: scenario, policy: policy).run()
+        let elapsed = seconds(ContinuousClock.now - start)
+        print(
+            String(
+                format: "%@: %.2f s wall (%.0f requests/s), admitted %d, rejected %d, violations %d, max/mean %.3f", policy.rawValue,
+                elapsed, Double(result.requests) / elapsed, result.admitted, result.rejected, result.capacityViolations, result.loadMaxMean)
+        )
+    }
 }
