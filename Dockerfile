@@ -18,9 +18,13 @@ FROM ubuntu:noble
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl tzdata \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin smartgrid
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin smartgrid \
+    && mkdir -p /var/lib/smartgrid && chown smartgrid /var/lib/smartgrid
 COPY --from=build /staging/smartgrid /usr/local/bin/smartgrid
 USER smartgrid
+# Bookings and sessions that must survive a restart live here (--data-dir, relative by default).
+WORKDIR /var/lib/smartgrid
+VOLUME /var/lib/smartgrid
 # Each role listens on its own port; SMARTGRID_PORT tells the health check which one.
 ENV SMARTGRID_PORT=7000
 EXPOSE 7000 7001 7101

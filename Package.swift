@@ -24,10 +24,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // Pure domain: no I/O, no Hummingbird. The services and the simulator all run this code.
         .target(name: "GridCore", swiftSettings: swiftSettings),
+        // Embedded SQLite (WAL) for what must survive a crash: the gateway's bookings, substations' sessions.
+        .target(
+            name: "GridStore",
+            dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         // What every service shares on the wire: problem+json, JSON coding, the HTTP client service.
         .target(
             name: "GridHTTP",
@@ -62,7 +68,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "GridCore", "GridHTTP",
+                "GridCore", "GridHTTP", "GridStore",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

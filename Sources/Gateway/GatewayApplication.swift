@@ -9,6 +9,8 @@ public func buildGatewayApplication(
     _ configuration: GatewayConfiguration,
     balancer: any BalancerClient,
     directory: any SessionDirectory = InMemorySessionDirectory(),
+    idempotencyArchive: (any IdempotencyArchive)? = nil,
+    restoredAnswers: [ArchivedAnswer] = [],
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
@@ -16,7 +18,10 @@ public func buildGatewayApplication(
     let router = Router()
     router.middlewares.add(GatewayMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())
-    GatewayRoutes(balancer: balancer, directory: directory).add(to: router)
+    GatewayRoutes(
+        balancer: balancer, directory: directory,
+        idempotency: IdempotencyStore(archive: idempotencyArchive, restored: restoredAnswers)
+    ).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry)
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,

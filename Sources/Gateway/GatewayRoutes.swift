@@ -9,8 +9,8 @@ import NIOHTTP1
 struct GatewayRoutes: Sendable {
     let balancer: any BalancerClient
     let directory: any SessionDirectory
+    let idempotency: IdempotencyStore
     let tally = AnswerTally()
-    let idempotency = IdempotencyStore()
     static let chargeRequests = "/api/v1/charge-requests"
 
     func add(to router: Router<BasicRequestContext>) {
@@ -112,7 +112,7 @@ struct GatewayRoutes: Sendable {
                 if answer.status == 503 {
                     idempotency.abandon(key: key)
                 } else {
-                    idempotency.record(key: key, fingerprint: fingerprint, answer: answer)
+                    await idempotency.record(key: key, fingerprint: fingerprint, answer: answer)
                 }
                 return answer.response()
             } catch {
@@ -148,7 +148,7 @@ struct GatewayRoutes: Sendable {
             else {
                 throw Problem.badGateway("the balancer's answer could not be read")
             }
-            directory.record(session.id, at: SessionLocation(substationId: session.substationId, substationURL: substationURL))
+            try await remember(session, at: substationURL)
             tally.count(status: 201)
             var headers = HTTPFields()
             headers[.location] = "\(Self.chargeRequests)/\(session.id)"
@@ -165,8 +165,27 @@ struct GatewayRoutes: Sendable {
         }
     }
 
+    /// Records where a booked session lives before anyone hears of it. If that fails, the
+    /// booking is undone (best effort) and the client told to retry: no 201 the gateway could forget.
+    private func remember(_ session: SessionResource, at substationURL: String) async throws {
+        do {
+            try await directory.record(session.id, at: SessionLocation(substationId: session.substationId, substationURL: substationURL))
+        } catch {
+            _ = try? await balancer.cancelSession(session.id, at: substationURL)
+            throw Problem(
+                status: .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable",
+                detail: "the gateway could not record the booking, so it was undone; retry")
+        }
+    }
+
     private func forward(id: String, cancel: Bool) async throws -> Response {
-        guard let location = directory.location(of: id) else {
+        let stored: SessionLocation?
+        do {
+            stored = try await directory.location(of: id)
+        } catch {
+            throw Problem(status: .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable", detail: "retry")
+        }
+        guard let location = stored else {
             throw Problem.notFound("no charge request \(id)")
         }
         let answer: UpstreamResponse

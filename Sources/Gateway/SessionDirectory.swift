@@ -11,13 +11,14 @@ public struct SessionLocation: Codable, Equatable, Sendable {
     }
 }
 
-/// Remembers every charge request the gateway answered 201 for.
+/// Remembers every charge request the gateway answered 201 for. `record` returns once the entry
+/// is kept: only then may the gateway answer 201.
 public protocol SessionDirectory: Sendable {
-    func record(_ id: String, at location: SessionLocation)
-    func location(of id: String) -> SessionLocation?
+    func record(_ id: String, at location: SessionLocation) async throws
+    func location(of id: String) async throws -> SessionLocation?
 }
 
-/// A directory in memory: lost when the gateway stops.
+/// A directory in memory, lost when the gateway stops: for tests and `--data-dir none`.
 public final class InMemorySessionDirectory: SessionDirectory {
     private let entries = Mutex<[String: SessionLocation]>([:])
 

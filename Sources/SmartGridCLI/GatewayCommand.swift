@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import GridHTTP
 
@@ -6,6 +7,7 @@ struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Run the public charge request service.")
 
     @OptionGroup var server: ServerOptions
+    @OptionGroup var data: DataOptions
 
     @Option(help: "The balancer's base URL.")
     var balancer = "http://127.0.0.1:7001"
@@ -17,10 +19,18 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = GatewayConfiguration(
             server: server.settings(defaultPort: 7000), balancerURL: try serviceURL(balancer, flag: "--balancer"))
+        let storage = try await GatewayStorage.open(folder: data.folder, now: Date().timeIntervalSince1970)
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         let app = buildGatewayApplication(
             configuration, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: configuration),
+            directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers,
             onListening: announce("gateway"))
-        try await runServices([client, app], logger: configuration.server.logger("smartgrid"))
+        do {
+            try await runServices([client, app], logger: configuration.server.logger("smartgrid"))
+        } catch {
+            await storage.close()
+            throw error
+        }
+        await storage.close()
     }
 }

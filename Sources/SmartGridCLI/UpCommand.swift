@@ -48,6 +48,8 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Seed for base-load noise and the rush-hour traffic.")
     var seed: UInt64 = 1
 
+    @OptionGroup var data: DataOptions
+
     enum PrometheusMode: String, ExpressibleByArgument, CaseIterable {
         case auto, off
     }
@@ -73,6 +75,7 @@ struct UpCommand: AsyncParsableCommand {
             logger.logLevel = logLevel.level
             return logger
         }
+        let storage = try await GatewayStorage.open(folder: data.folder, now: Date().timeIntervalSince1970)
         let board = ReadyBoard(expected: substations + 2)
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         var services: [any Service] = [client]
@@ -102,6 +105,7 @@ struct UpCommand: AsyncParsableCommand {
         services.append(
             buildGatewayApplication(
                 gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway),
+                directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers,
                 onListening: board.report("gateway")))
 
         if prometheus == .auto {
@@ -129,7 +133,13 @@ struct UpCommand: AsyncParsableCommand {
             board.note(
                 "rush hour    driving charge requests through the gateway (peak \(Self.rushHourPeakRate * Double(substations) / 4) cars/s)")
         }
-        try await runServices(services, logger: logger("smartgrid"))
+        do {
+            try await runServices(services, logger: logger("smartgrid"))
+        } catch {
+            await storage.close()
+            throw error
+        }
+        await storage.close()
     }
 }
 

@@ -64,7 +64,11 @@ import Testing
         let prometheusPort = base + 90
         let prometheus = "http://127.0.0.1:\(prometheusPort)"
         let up = try await ServiceProcess.start(
-            "up-observability", ["up", "--port-base", String(base), "--prometheus-port", String(prometheusPort), "--log-level", "warning"],
+            "up-observability",
+            [
+                "up", "--port-base", String(base), "--prometheus-port", String(prometheusPort), "--data-dir",
+                TestGrid.newDataDirectory().path, "--log-level", "warning",
+            ],
             ready: #"gateway +http://[^\s]+"#)
         defer { _ = up.stop() }
         try await TestHTTP.withClient { http in

@@ -11,16 +11,43 @@ final class TestGrid: Sendable {
 
     let plans: [SubstationPlan]
     let balancer: ServiceProcess
-    let gateway: ServiceProcess
+    private let gateways: Mutex<ServiceProcess>
     let substations: Mutex<[ServiceProcess]>
     let baseLoad: Double
+    /// This grid's own data folder (the gateway's and substations' SQLite files), removed at stop.
+    let dataDirectory: URL
 
-    init(plans: [SubstationPlan], substations: [ServiceProcess], balancer: ServiceProcess, gateway: ServiceProcess, baseLoad: Double) {
+    init(
+        plans: [SubstationPlan], substations: [ServiceProcess], balancer: ServiceProcess, gateway: ServiceProcess, baseLoad: Double,
+        dataDirectory: URL
+    ) {
         self.plans = plans
         self.substations = Mutex(substations)
         self.balancer = balancer
-        self.gateway = gateway
+        self.gateways = Mutex(gateway)
         self.baseLoad = baseLoad
+        self.dataDirectory = dataDirectory
+    }
+
+    var gateway: ServiceProcess { gateways.withLock { $0 } }
+
+    static func newDataDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("smartgrid-test-data-\(UUID().uuidString.prefix(8))")
+    }
+
+    static func startGateway(balancerURL: String, port: Int, dataDirectory: URL) async throws -> ServiceProcess {
+        try await ServiceProcess.start(
+            "gateway",
+            [
+                "gateway", "--port", String(port), "--balancer", balancerURL, "--data-dir",
+                dataDirectory.appendingPathComponent("gateway").path, "--log-level", "warning",
+            ])
+    }
+
+    /// Starts the gateway again on the port it had, with the data it had.
+    func restartGateway() async throws {
+        let process = try await Self.startGateway(balancerURL: balancer.url, port: gateway.port, dataDirectory: dataDirectory)
+        gateways.withLock { $0 = process }
     }
 
     static func start(_ plans: [SubstationPlan], baseLoad: Double = 0.3, pollInterval: Double = 0.5) async throws -> TestGrid {
@@ -32,9 +59,10 @@ final class TestGrid: Sendable {
             "balancer",
             ["balancer", "--port", "0", "--poll-interval", String(pollInterval), "--log-level", "warning"]
                 + substations.flatMap { ["--substation", $0.url] })
-        let gateway = try await ServiceProcess.start(
-            "gateway", ["gateway", "--port", "0", "--balancer", balancer.url, "--log-level", "warning"])
-        let grid = TestGrid(plans: plans, substations: substations, balancer: balancer, gateway: gateway, baseLoad: baseLoad)
+        let dataDirectory = newDataDirectory()
+        let gateway = try await startGateway(balancerURL: balancer.url, port: 0, dataDirectory: dataDirectory)
+        let grid = TestGrid(
+            plans: plans, substations: substations, balancer: balancer, gateway: gateway, baseLoad: baseLoad, dataDirectory: dataDirectory)
         try await TestHTTP.withClient { http in
             _ = try await TestHTTP.eventually("every substation up at the balancer") {
                 try await grid.gridView(http).allSatisfy { $0["up"] as? Bool == true }
@@ -70,6 +98,7 @@ final class TestGrid: Sendable {
         _ = gateway.stop()
         _ = balancer.stop()
         for substation in substationProcesses { _ = substation.stop() }
+        try? FileManager.default.removeItem(at: dataDirectory)
     }
 
     var chargeRequests: String { gateway.url + "/api/v1/charge-requests" }

@@ -31,9 +31,12 @@ struct TestHTTP: Sendable {
         }
     }
 
-    func send(_ method: HTTPMethod, _ url: String, body: Data? = nil, contentType: String? = "application/json") async throws -> Answer {
+    func send(
+        _ method: HTTPMethod, _ url: String, body: Data? = nil, contentType: String? = "application/json", headers: [String: String] = [:]
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
             request.body = .bytes(ByteBuffer(bytes: body))

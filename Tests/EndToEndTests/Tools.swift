@@ -18,9 +18,10 @@ enum Tools {
         status: Int32, output: String
     ) {
         let search = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        guard
-            let executable = search.map({ URL(fileURLWithPath: String($0)).appendingPathComponent(tool) })
-                .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
+        let places =
+            tool.contains("/")
+            ? [URL(fileURLWithPath: tool)] : search.map({ URL(fileURLWithPath: String($0)).appendingPathComponent(tool) })
+        guard let executable = places.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
         else {
             throw Missing(description: "\(tool) is not on PATH: ./scripts/test.sh installs it")
         }

@@ -40,7 +40,11 @@ import Testing
         let base = try Self.freeBase(substations: 4)
         let prometheusPort = base + 90
         let up = try await ServiceProcess.start(
-            "up", ["up", "--port-base", String(base), "--prometheus-port", String(prometheusPort), "--log-level", "warning"],
+            "up",
+            [
+                "up", "--port-base", String(base), "--prometheus-port", String(prometheusPort), "--data-dir",
+                TestGrid.newDataDirectory().path, "--log-level", "warning",
+            ],
             ready: #"gateway +http://[^\s]+"#)
         #expect(up.url == "http://127.0.0.1:\(base)")
         try await TestHTTP.withClient { http in

@@ -1,0 +1,33 @@
+/// A final answer to a request that carried an `Idempotency-Key`, as kept across restarts.
+public struct ArchivedAnswer: Sendable, Equatable {
+    public var key: String
+    public var fingerprint: String
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Wall-clock seconds since 1970.
+    public var answeredAt: Double
+
+    public init(key: String, fingerprint: String, status: Int, headers: [(name: String, value: String)], body: [UInt8], answeredAt: Double)
+    {
+        self.key = key
+        self.fingerprint = fingerprint
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.answeredAt = answeredAt
+    }
+
+    public static func == (lhs: ArchivedAnswer, rhs: ArchivedAnswer) -> Bool {
+        lhs.key == rhs.key && lhs.fingerprint == rhs.fingerprint && lhs.status == rhs.status && lhs.body == rhs.body
+            && lhs.answeredAt == rhs.answeredAt && lhs.headers.map(\.name) == rhs.headers.map(\.name)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+    }
+}
+
+/// Where idempotent answers outlive the gateway process.
+public protocol IdempotencyArchive: Sendable {
+    func keep(_ answer: ArchivedAnswer) async throws
+    /// The answers given at or after `time` (older ones are dropped).
+    func answers(since time: Double) async throws -> [ArchivedAnswer]
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GridCore
+import Testing
+
+/// What the gateway answered survives its crash: it keeps bookings in SQLite (WAL) before it
+/// answers 201, and the final answers to idempotent requests likewise.
+@Suite(.serialized) struct DurabilityTests {
+    static let plans: [TestGrid.SubstationPlan] = [.init(capacityKW: 400, points: 100), .init(capacityKW: 630, points: 100)]
+
+    @Test func aGatewayKilledAndRestartedStillKnowsEveryAnswer() async throws {
+        let grid = try await TestGrid.start(Self.plans)
+        defer { grid.stop() }
+        try await TestHTTP.withClient { http in
+            // 60 bookings, every third with an Idempotency-Key.
+            var booked: [(id: String, substationId: String, key: String?, body: Data)] = []
+            for index in 0..<60 {
+                let key = index % 3 == 0 ? "retry-\(index)" : nil
+                let body = try JSONSerialization.data(withJSONObject: ["vehicleId": "EV-\(index)", "energyKWh": 30, "maxPowerKW": 11])
+                let answer = try await http.send(
+                    .POST, grid.chargeRequests, body: body, headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+                #expect(answer.status == 201)
+                let id = try #require(answer.json?["id"] as? String)
+                booked.append((id, try #require(answer.json?["substationId"] as? String), key, body))
+            }
+
+            grid.gateway.kill()  // SIGKILL: no chance to flush anything
+            try await grid.restartGateway()
+
+            for booking in booked {
+                let answer = try await http.get(grid.chargeRequests + "/" + booking.id)
+                #expect(answer.status == 200, "\(booking.id) after the restart: \(answer.status)")
+                #expect(answer.json?["substationId"] as? String == booking.substationId)
+            }
+            // Retries of idempotent requests replay the first answer and book nothing new.
+            for booking in booked where booking.key != nil {
+                let retry = try await http.send(.POST, grid.chargeRequests, body: booking.body, headers: ["Idempotency-Key": booking.key!])
+                #expect(retry.status == 201)
+                #expect(retry.json?["id"] as? String == booking.id)
+                #expect(retry.headers.first(name: "Idempotent-Replayed") == "true")
+            }
+            let reused = try await http.send(
+                .POST, grid.chargeRequests,
+                body: try JSONSerialization.data(withJSONObject: ["vehicleId": "EV-x", "energyKWh": 5, "maxPowerKW": 7]),
+                headers: ["Idempotency-Key": booked[0].key!])
+            #expect(reused.status == 422, "the same key with another body, after the restart")
+
+            let admitted = try await grid.substationMetrics(http).map {
+                $0.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) ?? -1
+            }
+            #expect(admitted.reduce(0, +) == Double(booked.count), "admitted per substation: \(admitted)")
+        }
+    }
+
+    @Test func anUnusableDataFolderIsAOneLineError() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smartgrid-not-a-folder-\(UUID().uuidString.prefix(8))")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try Tools.run(ServiceProcess.binary.path, ["gateway", "--port", "0", "--data-dir", file.path])
+        #expect(status != 0)
+        #expect(output.contains("cannot open the database"), "\(output)")
+    }
+}
