@@ -15,9 +15,12 @@ public func buildGatewayApplication(
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
     let logger = configuration.server.logger("smartgrid.gateway")
-    let router = Router()
+    let router = Router(context: GatewayRequestContext.self)
     router.middlewares.add(GatewayMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())
+    if let rateLimit = configuration.rateLimitPerSecond {
+        router.middlewares.add(RateLimitMiddleware(ratePerSecond: rateLimit))
+    }
     GatewayRoutes(
         balancer: balancer, directory: directory,
         idempotency: IdempotencyStore(archive: idempotencyArchive, restored: restoredAnswers)

@@ -8,11 +8,14 @@ public struct GatewayConfiguration: Sendable {
     public var balancerTimeout: Duration
     /// Longest wait for a substation to show or end a session.
     public var substationTimeout: Duration
+    /// Requests per second each client address may make (bursts of as many); nil: no limit.
+    public var rateLimitPerSecond: Double?
 
     public init(
         server: ServerSettings = ServerSettings(port: 7000), balancerURL: String = "http://127.0.0.1:7001",
-        balancerTimeout: Duration = .seconds(6), substationTimeout: Duration = .seconds(2)
+        balancerTimeout: Duration = .seconds(6), substationTimeout: Duration = .seconds(2), rateLimitPerSecond: Double? = nil
     ) {
+        self.rateLimitPerSecond = rateLimitPerSecond
         self.server = server
         self.balancerURL = balancerURL
         self.balancerTimeout = balancerTimeout

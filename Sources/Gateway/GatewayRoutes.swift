@@ -13,7 +13,7 @@ struct GatewayRoutes: Sendable {
     let tally = AnswerTally()
     static let chargeRequests = "/api/v1/charge-requests"
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<GatewayRequestContext>) {
         router.post(RouterPath(Self.chargeRequests)) { request, _ in try await chargeRequest(request) }
         router.get(RouterPath(Self.chargeRequests + "/:id")) { _, context in
             try await forward(id: try context.parameters.require("id"), cancel: false)
@@ -47,7 +47,7 @@ struct GatewayRoutes: Sendable {
         router.put("/api/v1/admin/policy") { request, _ in try await admin(.PUT, "/admin/policy", request) }
     }
 
-    static func substationId(_ context: BasicRequestContext) throws -> String {
+    static func substationId(_ context: GatewayRequestContext) throws -> String {
         let id = try context.parameters.require("id")
         guard ChargeRequest.isValidIdentifier(id), !id.allSatisfy({ $0 == "." }) else { throw Problem.notFound("no substation \(id)") }
         return id

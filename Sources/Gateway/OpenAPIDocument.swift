@@ -27,6 +27,7 @@ enum OpenAPIDocument {
                   "413": {"$ref": "#/components/responses/Problem"},
                   "415": {"$ref": "#/components/responses/Problem"},
                   "422": {"$ref": "#/components/responses/Problem"},
+                  "429": {"$ref": "#/components/responses/Problem"},
                   "502": {"$ref": "#/components/responses/Problem"},
                   "503": {"description": "No substation can admit the car now.",
                           "headers": {"Retry-After": {"schema": {"type": "integer"}}},
@@ -43,7 +44,9 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The session.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChargeSession"}}}},
                   "404": {"$ref": "#/components/responses/Problem"},
+                  "429": {"$ref": "#/components/responses/Problem"},
                   "502": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"},
                   "504": {"$ref": "#/components/responses/Problem"}
                 }
               },
@@ -53,7 +56,9 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The final state.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChargeSession"}}}},
                   "404": {"$ref": "#/components/responses/Problem"},
+                  "429": {"$ref": "#/components/responses/Problem"},
                   "502": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"},
                   "504": {"$ref": "#/components/responses/Problem"}
                 }
               }
@@ -64,7 +69,9 @@ enum OpenAPIDocument {
                 "operationId": "getGrid",
                 "responses": {
                   "200": {"description": "The grid.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Grid"}}}},
+                  "429": {"$ref": "#/components/responses/Problem"},
                   "502": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"},
                   "504": {"$ref": "#/components/responses/Problem"}
                 }
               }
@@ -73,7 +80,8 @@ enum OpenAPIDocument {
               "get": {
                 "summary": "Server-Sent Events: one `grid` event a second with the whole grid, totals and recent decisions.",
                 "operationId": "streamGrid",
-                "responses": {"200": {"description": "An event stream.", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+                "responses": {"200": {"description": "An event stream.", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                              "429": {"$ref": "#/components/responses/Problem"}}
               }
             },
             "/request_charge": {
@@ -82,6 +90,7 @@ enum OpenAPIDocument {
                 "operationId": "requestChargeLegacy",
                 "responses": {
                   "201": {"description": "Admitted.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChargeSession"}}}},
+                  "429": {"$ref": "#/components/responses/Problem"},
                   "502": {"$ref": "#/components/responses/Problem"},
                   "503": {"$ref": "#/components/responses/Problem"},
                   "504": {"$ref": "#/components/responses/Problem"}

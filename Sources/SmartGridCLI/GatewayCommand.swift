@@ -12,13 +12,20 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "The balancer's base URL.")
     var balancer = "http://127.0.0.1:7001"
 
+    @Option(help: "Requests per second each client address may make, in bursts of as many (default: no limit).")
+    var rateLimit: Double?
+
     func validate() throws {
         _ = try serviceURL(balancer, flag: "--balancer")
+        if let rateLimit, !(rateLimit > 0 && rateLimit.isFinite) {
+            throw ValidationError("--rate-limit must be a number of requests per second above 0")
+        }
     }
 
     func run() async throws {
         let configuration = GatewayConfiguration(
-            server: server.settings(defaultPort: 7000), balancerURL: try serviceURL(balancer, flag: "--balancer"))
+            server: server.settings(defaultPort: 7000), balancerURL: try serviceURL(balancer, flag: "--balancer"),
+            rateLimitPerSecond: rateLimit)
         let storage = try await GatewayStorage.open(folder: data.folder, now: Date().timeIntervalSince1970)
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         let app = buildGatewayApplication(
