@@ -42,12 +42,14 @@ public enum WireJSON {
         return try parse(Data(buffer.readableBytesView))
     }
 
+    /// Strict: duplicate keys, numbers out of range, bad UTF-8 and deep nesting are refused,
+    /// with what and where in the detail.
     public static func parse(_ data: Data) throws(Problem) -> JSONValue {
         guard !data.isEmpty else { throw Problem.malformedJSON("the body is empty") }
         do {
-            return try decoder.decode(JSONValue.self, from: data)
+            return try StrictJSONParser.parse(Array(data))
         } catch {
-            throw Problem.malformedJSON("the body is not valid JSON")
+            throw Problem.malformedJSON("the body is not valid JSON: \(error)")
         }
     }
 

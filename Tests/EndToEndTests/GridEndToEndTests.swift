@@ -156,6 +156,15 @@ import Testing
             let malformed = try await http.send(.POST, grid.chargeRequests, body: Data(#"{"vehicleId": "EV-1", "#.utf8))
             #expect(malformed.status == 400)
             #expect(malformed.contentType == "application/problem+json")
+            // Strict JSON: a repeated key or an overflowing number is refused, not silently resolved.
+            for strict in [
+                #"{"vehicleId":"EV-1","energyKWh":30,"energyKWh":300,"maxPowerKW":11}"#,
+                #"{"vehicleId":"EV-1","energyKWh":1e999,"maxPowerKW":11}"#,
+            ] {
+                let refused = try await http.send(.POST, grid.chargeRequests, body: Data(strict.utf8))
+                #expect(refused.status == 400, "\(strict)")
+                #expect(refused.json?["type"] as? String == "urn:smartgrid:problem:malformed-json")
+            }
             let wrongType = try await http.send(
                 .POST, grid.chargeRequests, body: Data("vehicleId=EV-1".utf8), contentType: "application/x-www-form-urlencoded")
             #expect(wrongType.status == 415)
