@@ -12,23 +12,45 @@ public protocol BalancerClient: Sendable {
     func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure) -> UpstreamResponse
 }
 
-/// The real thing, over the process's one pooled HTTP client.
+/// The real thing, over the process's one pooled HTTP client. With several balancers, each
+/// request goes to the next in turn; one that refuses the connection (so never saw the request)
+/// is skipped. Any other failure is final: the request may have been placed.
 public struct HTTPBalancerClient: BalancerClient {
     let upstream: Upstream
     let configuration: GatewayConfiguration
+    let rotation: BalancerRotation
 
     public init(upstream: Upstream, configuration: GatewayConfiguration) {
         self.upstream = upstream
         self.configuration = configuration
+        self.rotation = BalancerRotation(urls: configuration.balancerURLs)
+    }
+
+    private func firstListening(
+        _ send: (String) async throws(UpstreamFailure) -> UpstreamResponse
+    ) async throws(UpstreamFailure) -> UpstreamResponse {
+        var failure = UpstreamFailure.refused
+        for balancerURL in rotation.order() {
+            do throws(UpstreamFailure) {
+                return try await send(balancerURL)
+            } catch .refused {
+                failure = .refused
+            }
+        }
+        throw failure
     }
 
     public func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse {
         let body = (try? WireJSON.encoder.encode(order)) ?? Data()
-        return try await upstream.send(.POST, configuration.balancerURL + "/route", json: body, timeout: configuration.balancerTimeout)
+        return try await firstListening { (balancerURL) throws(UpstreamFailure) in
+            try await upstream.send(.POST, balancerURL + "/route", json: body, timeout: configuration.balancerTimeout)
+        }
     }
 
     public func substations() async throws(UpstreamFailure) -> UpstreamResponse {
-        try await upstream.send(.GET, configuration.balancerURL + "/substations", timeout: configuration.substationTimeout)
+        try await firstListening { (balancerURL) throws(UpstreamFailure) in
+            try await upstream.send(.GET, balancerURL + "/substations", timeout: configuration.substationTimeout)
+        }
     }
 
     public func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse {
@@ -40,8 +62,14 @@ public struct HTTPBalancerClient: BalancerClient {
     {
         var headers = HTTPHeaders()
         if let authorization { headers.add(name: "Authorization", value: authorization) }
-        return try await upstream.send(
-            method, configuration.balancerURL + path, json: body, headers: headers, timeout: configuration.substationTimeout)
+        // Every balancer must hear a drain or a policy change; the first answer that is not a
+        // success (or else the first answer) is the caller's.
+        var answers: [UpstreamResponse] = []
+        for balancerURL in configuration.balancerURLs {
+            answers.append(
+                try await upstream.send(method, balancerURL + path, json: body, headers: headers, timeout: configuration.substationTimeout))
+        }
+        return answers.first { !(200..<300).contains($0.status) } ?? answers[0]
     }
 
     public func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse {

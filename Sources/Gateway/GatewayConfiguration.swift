@@ -3,7 +3,8 @@ import GridHTTP
 /// Everything `smartgrid gateway` is told on its command line.
 public struct GatewayConfiguration: Sendable {
     public var server: ServerSettings
-    public var balancerURL: String
+    /// One or more balancers; requests are spread over them in turn.
+    public var balancerURLs: [String]
     /// Longest wait for the balancer to place a request (it has its own deadline of 5 s).
     public var balancerTimeout: Duration
     /// Longest wait for a substation to show or end a session.
@@ -12,12 +13,12 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitPerSecond: Double?
 
     public init(
-        server: ServerSettings = ServerSettings(port: 7000), balancerURL: String = "http://127.0.0.1:7001",
+        server: ServerSettings = ServerSettings(port: 7000), balancerURLs: [String] = ["http://127.0.0.1:7001"],
         balancerTimeout: Duration = .seconds(6), substationTimeout: Duration = .seconds(2), rateLimitPerSecond: Double? = nil
     ) {
         self.rateLimitPerSecond = rateLimitPerSecond
         self.server = server
-        self.balancerURL = balancerURL
+        self.balancerURLs = balancerURLs
         self.balancerTimeout = balancerTimeout
         self.substationTimeout = substationTimeout
     }

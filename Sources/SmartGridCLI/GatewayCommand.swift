@@ -9,14 +9,14 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var server: ServerOptions
     @OptionGroup var data: DataOptions
 
-    @Option(help: "The balancer's base URL.")
-    var balancer = "http://127.0.0.1:7001"
+    @Option(help: "A balancer's base URL; repeat for several (requests are spread over them in turn).")
+    var balancer: [String] = ["http://127.0.0.1:7001"]
 
     @Option(help: "Requests per second each client address may make, in bursts of as many (default: no limit).")
     var rateLimit: Double?
 
     func validate() throws {
-        _ = try serviceURL(balancer, flag: "--balancer")
+        for url in balancer { _ = try serviceURL(url, flag: "--balancer") }
         if let rateLimit, !(rateLimit > 0 && rateLimit.isFinite) {
             throw ValidationError("--rate-limit must be a number of requests per second above 0")
         }
@@ -24,7 +24,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = GatewayConfiguration(
-            server: server.settings(defaultPort: 7000), balancerURL: try serviceURL(balancer, flag: "--balancer"),
+            server: server.settings(defaultPort: 7000), balancerURLs: try balancer.map { try serviceURL($0, flag: "--balancer") },
             rateLimitPerSecond: rateLimit)
         let storage = try await GatewayStorage.open(folder: data.folder, now: Date().timeIntervalSince1970)
         let client = HTTPClientService(client: HTTPClientService.makeClient())

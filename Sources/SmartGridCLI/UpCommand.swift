@@ -101,7 +101,7 @@ struct UpCommand: AsyncParsableCommand {
                 balancer, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: board.report("balancer")))
         let gatewayURL = "http://\(host):\(portBase)"
         let gateway = GatewayConfiguration(
-            server: ServerSettings(host: host, port: portBase, logLevel: logLevel.level), balancerURL: balancerURL)
+            server: ServerSettings(host: host, port: portBase, logLevel: logLevel.level), balancerURLs: [balancerURL])
         services.append(
             buildGatewayApplication(
                 gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway),
