@@ -52,7 +52,11 @@ let package = Package(
         ),
         .target(
             name: "Substation",
-            dependencies: ["GridCore", "GridHTTP"],
+            dependencies: [
+                "GridCore", "GridHTTP", "GridStore",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

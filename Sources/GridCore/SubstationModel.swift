@@ -13,6 +13,8 @@ public struct SubstationModel: Sendable {
     private var ended: [String: ChargingSession] = [:]
     private var endedOrder: [String] = []
     private var endedOrderStart = 0
+    /// Ids of sessions ended since the owner last took them (`takeEndedSessions`), for a journal.
+    private var endedSinceTaken: [String] = []
     /// Ended sessions stay readable (GET) until this many newer ones have ended.
     public let endedHistoryLimit: Int
     public static let defaultEndedHistoryLimit = 20_000
@@ -144,6 +146,31 @@ public struct SubstationModel: Sendable {
         settle()
     }
 
+    /// The sessions that ended since the last call, in the order they ended (those still
+    /// remembered), so a journal can record each ending once.
+    public mutating func takeEndedSessions() -> [ChargingSession] {
+        defer { endedSinceTaken.removeAll(keepingCapacity: true) }
+        return endedSinceTaken.compactMap { ended[$0] }
+    }
+
+    /// Puts back what a journal kept: sessions still charging (they go on from the energy they
+    /// had), ended ones (readable again, oldest first), the outcome counts and the energy total.
+    /// For a model that has not admitted anything yet.
+    public mutating func restore(
+        active restoredActive: [ChargingSession], ended restoredEnded: [ChargingSession], counts: SessionOutcomeCounts,
+        energyDeliveredKWh: Double
+    ) {
+        precondition(active.isEmpty && ended.isEmpty, "restore into a fresh model")
+        active = restoredActive.filter { $0.status == .charging }.sorted { $0.requestedPowerKW < $1.requestedPowerKW }
+        for session in restoredEnded.suffix(endedHistoryLimit) where session.status != .charging {
+            ended[session.id] = session
+            endedOrder.append(session.id)
+        }
+        self.counts = counts
+        self.energyDeliveredKWh = energyDeliveredKWh
+        reallocate()
+    }
+
     /// Advances to `time` and returns the snapshot there: one call, made in place.
     public mutating func snapshot(advancingTo time: Double) -> SubstationSnapshot {
         advance(to: time)
@@ -231,6 +258,7 @@ public struct SubstationModel: Sendable {
         guard endedHistoryLimit > 0 else { return }
         ended[session.id] = session
         endedOrder.append(session.id)
+        endedSinceTaken.append(session.id)
         if endedOrder.count - endedOrderStart > endedHistoryLimit {
             ended[endedOrder[endedOrderStart]] = nil
             endedOrderStart += 1

@@ -1,5 +1,9 @@
 import ArgumentParser
 import Gateway
+import GridCore
+import GridHTTP
+import ServiceLifecycle
+import Substation
 
 /// Where a service keeps what must survive a crash.
 struct DataOptions: ParsableArguments {
@@ -29,5 +33,28 @@ struct GatewayStorage {
 
     func close() async {
         try? await database?.close()
+    }
+}
+
+/// A substation's services: with a data folder, journaled and resumed from what the journal kept.
+struct SubstationRun {
+    var services: [any Service]
+    var journal: SubstationJournal?
+
+    static func make(
+        _ configuration: SubstationConfiguration, folder: String?, onListening: @escaping ListeningHandler
+    ) async throws -> SubstationRun {
+        guard let folder else {
+            return SubstationRun(services: [buildSubstationApplication(configuration, onListening: onListening)], journal: nil)
+        }
+        let journal = try await SubstationJournal.open(folder: folder, substationId: configuration.spec.id)
+        let restored = try await journal.restore(endedLimit: SubstationModel.defaultEndedHistoryLimit)
+        return SubstationRun(
+            services: buildSubstationServices(configuration, journal: journal, restored: restored, onListening: onListening),
+            journal: journal)
+    }
+
+    func close() async {
+        try? await journal?.close()
     }
 }

@@ -9,6 +9,7 @@ struct SubstationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "substation", abstract: "Run one simulated substation.")
 
     @OptionGroup var server: ServerOptions
+    @OptionGroup var data: DataOptions
 
     @Option(help: "Substation id, as it appears in metrics and answers.")
     var id = "S1"
@@ -59,7 +60,14 @@ struct SubstationCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = substationConfiguration
-        let app = buildSubstationApplication(configuration, onListening: announce("substation \(substationId)"))
-        try await runServices([app], logger: configuration.server.logger("smartgrid"))
+        let substation = try await SubstationRun.make(
+            configuration, folder: data.folder, onListening: announce("substation \(substationId)"))
+        do {
+            try await runServices(substation.services, logger: configuration.server.logger("smartgrid"))
+        } catch {
+            await substation.close()
+            throw error
+        }
+        await substation.close()
     }
 }

@@ -80,6 +80,7 @@ struct UpCommand: AsyncParsableCommand {
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         var services: [any Service] = [client]
         var substationURLs: [String] = []
+        var substationRuns: [SubstationRun] = []
         for number in 1...substations {
             let capacity = Self.capacityPattern[(number - 1) % Self.capacityPattern.count]
             let port = portBase + 100 + number
@@ -88,8 +89,10 @@ struct UpCommand: AsyncParsableCommand {
                 spec: SubstationSpec(id: "S\(number)", capacityKW: capacity, chargingPoints: max(4, Int(capacity / 20)), pointMaxKW: 50),
                 baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number))
             substationURLs.append("http://\(host):\(port)")
-            services.append(
-                buildSubstationApplication(configuration, onListening: board.report("substation S\(number) (\(Int(capacity)) kW)")))
+            let substation = try await SubstationRun.make(
+                configuration, folder: data.folder, onListening: board.report("substation S\(number) (\(Int(capacity)) kW)"))
+            services += substation.services
+            substationRuns.append(substation)
         }
         let balancerURL = "http://\(host):\(portBase + 1)"
         let balancer = BalancerConfiguration(
@@ -137,9 +140,11 @@ struct UpCommand: AsyncParsableCommand {
             try await runServices(services, logger: logger("smartgrid"))
         } catch {
             await storage.close()
+            for substation in substationRuns { await substation.close() }
             throw error
         }
         await storage.close()
+        for substation in substationRuns { await substation.close() }
     }
 }
 

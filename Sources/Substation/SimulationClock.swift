@@ -16,9 +16,11 @@ public struct ScaledClock: SimulationClock {
     private let startTimeOfDay: Double
     public let timeScale: Double
 
-    public init(timeScale: Double) {
+    /// - Parameter resumingAt: simulated seconds to start from (after a restart); by default,
+    ///   today's time of day.
+    public init(timeScale: Double, resumingAt: Double? = nil) {
         self.timeScale = timeScale
-        self.startTimeOfDay = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)
+        self.startTimeOfDay = resumingAt ?? Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)
     }
 
     public func simulatedSeconds() -> Double {

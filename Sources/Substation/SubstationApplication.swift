@@ -3,25 +3,54 @@ import GridHTTP
 import Hummingbird
 import Logging
 import Prometheus
+import ServiceLifecycle
 
-/// Builds the substation service: `POST/GET/DELETE /sessions`, `/health`, `/metrics`.
+/// Builds the substation service: `POST/GET/DELETE /sessions`, `/health`, `/metrics`; sessions
+/// kept in memory only.
 public func buildSubstationApplication(
     _ configuration: SubstationConfiguration,
     clock: (any SimulationClock)? = nil,
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
+    makeSubstation(configuration, clock: clock, journal: nil, restored: nil, registry: registry, onListening: onListening).application
+}
+
+/// The substation with a journal: it resumes from `restored` (the sessions, counters and
+/// simulated time the journal kept), writes admissions and cancellations before answering,
+/// and checkpoints progress every second and at a graceful stop.
+public func buildSubstationServices(
+    _ configuration: SubstationConfiguration,
+    journal: SubstationJournal,
+    restored: SubstationJournal.Restored,
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    onListening: @escaping ListeningHandler = { _, _ in }
+) -> [any Service] {
+    let substation = makeSubstation(
+        configuration, clock: nil, journal: journal, restored: restored, registry: registry, onListening: onListening)
+    let checkpointer = SubstationCheckpointer(
+        state: substation.state, journal: journal, interval: .seconds(1),
+        logger: configuration.server.logger("smartgrid.substation.\(configuration.spec.id)"))
+    return [substation.application, checkpointer]
+}
+
+func makeSubstation(
+    _ configuration: SubstationConfiguration, clock: (any SimulationClock)?, journal: SubstationJournal?,
+    restored: SubstationJournal.Restored?, registry: PrometheusCollectorRegistry, onListening: @escaping ListeningHandler
+) -> (application: some ApplicationProtocol, state: SubstationState) {
     let logger = configuration.server.logger("smartgrid.substation.\(configuration.spec.id)")
-    let state = SubstationState(configuration: configuration, clock: clock ?? ScaledClock(timeScale: configuration.timeScale))
+    let clock = clock ?? ScaledClock(timeScale: configuration.timeScale, resumingAt: restored?.totals?.simulatedSeconds)
+    let state = SubstationState(configuration: configuration, clock: clock, restored: restored)
     let metrics = SubstationMetrics(registry: registry, substationId: configuration.spec.id)
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
-    SubstationRoutes(state: state, substationId: configuration.spec.id).add(to: router)
+    SubstationRoutes(state: state, substationId: configuration.spec.id, journal: journal).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.snapshot()) }
-    return Application(
+    let application = Application(
         router: router, configuration: configuration.server.applicationConfiguration,
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },
         logger: logger)
+    return (application, state)
 }

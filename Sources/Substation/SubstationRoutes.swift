@@ -7,6 +7,8 @@ import Hummingbird
 struct SubstationRoutes: Sendable {
     let state: SubstationState
     let substationId: String
+    /// Where admissions and cancellations are written before they are answered; nil keeps nothing.
+    let journal: SubstationJournal?
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/sessions") { request, _ in try await admit(request) }
@@ -18,10 +20,25 @@ struct SubstationRoutes: Sendable {
         router.delete("/sessions/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let session = state.cancel(id: id) else { throw Problem.notFound("no session \(id) at substation \(substationId)") }
+            try? await journal?.record([session])
             return try WireJSON.response(SessionResource(session, substationId: substationId))
         }
         router.get("/health") { _, _ in
             try WireJSON.response(["status": "ok", "service": "substation", "substation": substationId])
+        }
+    }
+
+    /// Writes an admission down before it is answered; if that fails, the admission is undone.
+    private func keep(_ session: ChargingSession) async throws {
+        guard let journal else { return }
+        do {
+            try await journal.record([session])
+            try await journal.record(state.totals())
+        } catch {
+            _ = state.cancel(id: session.id)
+            throw Problem(
+                status: .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable",
+                detail: "substation \(substationId) could not record the session, so it was not admitted; retry")
         }
     }
 
@@ -34,6 +51,7 @@ struct SubstationRoutes: Sendable {
         }
         switch state.admit(order) {
         case .success(let session):
+            try await keep(session)
             var headers = HTTPFields()
             headers[.location] = "/sessions/\(session.id)"
             return try WireJSON.response(SessionResource(session, substationId: substationId), status: .created, headers: headers)

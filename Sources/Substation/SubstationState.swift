@@ -8,12 +8,42 @@ public final class SubstationState: Sendable {
     private let model: Mutex<SubstationModel>
     private let clock: any SimulationClock
 
-    public init(configuration: SubstationConfiguration, clock: any SimulationClock) {
+    /// - Parameter restored: what the journal kept, to resume from (the clock should resume at
+    ///   its simulated time too).
+    public init(configuration: SubstationConfiguration, clock: any SimulationClock, restored: SubstationJournal.Restored? = nil) {
         let curve = BaseLoadCurve(
             capacityKW: configuration.spec.capacityKW, meanFraction: configuration.baseLoadFraction,
             seed: configuration.seed)
-        self.model = Mutex(SubstationModel(spec: configuration.spec, baseLoad: curve, now: clock.simulatedSeconds()))
+        var model = SubstationModel(spec: configuration.spec, baseLoad: curve, now: clock.simulatedSeconds())
+        if let restored {
+            model.restore(
+                active: restored.active, ended: restored.ended, counts: restored.totals?.counts ?? SessionOutcomeCounts(),
+                energyDeliveredKWh: restored.totals?.energyDeliveredKWh ?? 0)
+        }
+        self.model = Mutex(model)
         self.clock = clock
+    }
+
+    /// What a journal writes: the active sessions now, those ended since the last checkpoint,
+    /// and the totals.
+    public func checkpoint() -> (sessions: [ChargingSession], totals: SubstationJournal.Totals) {
+        let now = clock.simulatedSeconds()
+        return model.withLock { model in
+            model.advance(to: now)
+            let sessions = model.activeSessions + model.takeEndedSessions()
+            return (
+                sessions,
+                SubstationJournal.Totals(counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: now)
+            )
+        }
+    }
+
+    public func totals() -> SubstationJournal.Totals {
+        let now = clock.simulatedSeconds()
+        return model.withLock { model in
+            SubstationJournal.Totals(
+                counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: max(now, model.now))
+        }
     }
 
     public func admit(_ order: SessionOrder) -> Result<ChargingSession, AdmissionRefusal> {

@@ -51,6 +51,51 @@ import Testing
         }
     }
 
+    /// A substation killed with SIGKILL and started again on its folder resumes its sessions:
+    /// the same ones, still charging, with no energy lost, and its counters where they were.
+    @Test func aSubstationKilledAndRestartedResumesItsSessions() async throws {
+        let data = TestGrid.newDataDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let plan = TestGrid.SubstationPlan(capacityKW: 400, points: 20)
+        var substation = try await TestGrid.startSubstation(index: 0, plan: plan, port: 0, baseLoad: 0.2, dataDirectory: data)
+        defer { _ = substation.stop() }
+        try await TestHTTP.withClient { http in
+            var ids: [String] = []
+            for index in 0..<6 {
+                let order: [String: Any] = ["id": "car-\(index)", "vehicleId": "EV-\(index)", "energyKWh": 60, "maxPowerKW": 22]
+                let answer = try await http.postJSON(substation.url + "/sessions", order)
+                #expect(answer.status == 201)
+                ids.append(try #require(answer.json?["id"] as? String))
+            }
+            let cancelled = try await http.send(.DELETE, substation.url + "/sessions/" + ids[5])
+            #expect(cancelled.status == 200)
+            try await Task.sleep(for: .seconds(1))  // some energy flows
+            var before: [String: Double] = [:]
+            for id in ids.prefix(5) {
+                before[id] = try #require(try await http.get(substation.url + "/sessions/" + id).json?["energyDeliveredKWh"] as? Double)
+            }
+            #expect(before.values.allSatisfy { $0 > 0 }, "energy flowed: \(before)")
+            try await Task.sleep(for: .seconds(1.5))  // a checkpoint after those readings
+
+            substation.kill()
+            substation = try await TestGrid.startSubstation(index: 0, plan: plan, port: substation.port, baseLoad: 0.2, dataDirectory: data)
+
+            for id in ids.prefix(5) {
+                let answer = try await http.get(substation.url + "/sessions/" + id)
+                #expect(answer.status == 200, "\(id) after the restart")
+                #expect(answer.json?["status"] as? String == "charging")
+                let energy = answer.json?["energyDeliveredKWh"] as? Double ?? -1
+                #expect(energy >= before[id]!, "\(id): \(energy) kWh after the restart, \(before[id]!) before")
+            }
+            #expect(try await http.get(substation.url + "/sessions/" + ids[5]).json?["status"] as? String == "cancelled")
+            let metrics = try PrometheusTextParser.parse(
+                String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self))
+            #expect(metrics.value(of: "substation_active_sessions") == 5)
+            #expect(metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) == 6)
+            #expect(metrics.value(of: "substation_sessions_total", where: ["outcome": "cancelled"]) == 1)
+        }
+    }
+
     @Test func anUnusableDataFolderIsAOneLineError() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("smartgrid-not-a-folder-\(UUID().uuidString.prefix(8))")
         try Data("x".utf8).write(to: file)

@@ -51,15 +51,16 @@ final class TestGrid: Sendable {
     }
 
     static func start(_ plans: [SubstationPlan], baseLoad: Double = 0.3, pollInterval: Double = 0.5) async throws -> TestGrid {
+        let dataDirectory = newDataDirectory()
         var substations: [ServiceProcess] = []
         for (index, plan) in plans.enumerated() {
-            substations.append(try await startSubstation(index: index, plan: plan, port: 0, baseLoad: baseLoad))
+            substations.append(
+                try await startSubstation(index: index, plan: plan, port: 0, baseLoad: baseLoad, dataDirectory: dataDirectory))
         }
         let balancer = try await ServiceProcess.start(
             "balancer",
             ["balancer", "--port", "0", "--poll-interval", String(pollInterval), "--log-level", "warning"]
                 + substations.flatMap { ["--substation", $0.url] })
-        let dataDirectory = newDataDirectory()
         let gateway = try await startGateway(balancerURL: balancer.url, port: 0, dataDirectory: dataDirectory)
         let grid = TestGrid(
             plans: plans, substations: substations, balancer: balancer, gateway: gateway, baseLoad: baseLoad, dataDirectory: dataDirectory)
@@ -71,13 +72,18 @@ final class TestGrid: Sendable {
         return grid
     }
 
-    static func startSubstation(index: Int, plan: SubstationPlan, port: Int, baseLoad: Double) async throws -> ServiceProcess {
+    /// A substation process; with `dataDirectory`, it journals its sessions there (and a restart
+    /// on the same folder resumes them), else it keeps nothing.
+    static func startSubstation(
+        index: Int, plan: SubstationPlan, port: Int, baseLoad: Double, dataDirectory: URL? = nil
+    ) async throws -> ServiceProcess {
         try await ServiceProcess.start(
             "substation-S\(index + 1)",
             [
                 "substation", "--port", String(port), "--id", "S\(index + 1)", "--capacity-kw", String(plan.capacityKW),
                 "--charging-points", String(plan.points), "--base-load", String(baseLoad), "--time-scale", "1",
-                "--seed", String(index + 1), "--log-level", "warning",
+                "--seed", String(index + 1), "--log-level", "warning", "--data-dir",
+                dataDirectory?.appendingPathComponent("substations").path ?? "none",
             ])
     }
 
@@ -90,7 +96,8 @@ final class TestGrid: Sendable {
     /// Starts substation `index` again on the port it had.
     func restart(substation index: Int) async throws {
         let port = substationProcesses[index].port
-        let process = try await Self.startSubstation(index: index, plan: plans[index], port: port, baseLoad: baseLoad)
+        let process = try await Self.startSubstation(
+            index: index, plan: plans[index], port: port, baseLoad: baseLoad, dataDirectory: dataDirectory)
         substations.withLock { $0[index] = process }
     }
 

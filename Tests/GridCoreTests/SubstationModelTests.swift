@@ -125,6 +125,31 @@ import Testing
         #expect(declined > 100)
     }
 
+    /// What a journal needs: each ending reported once, and a restored model that carries on
+    /// exactly as the original would.
+    @Test func endedSessionsAreReportedOnceAndARestoredModelCarriesOn() throws {
+        var model = Self.model(capacity: 100, points: 4)
+        _ = try model.admit(id: "small", request: Self.request(2, power: 11), createdAtEpochSeconds: 0).get()
+        _ = try model.admit(id: "big", request: Self.request(40, power: 11), createdAtEpochSeconds: 0).get()
+        _ = try model.admit(id: "gone", request: Self.request(40, power: 11), createdAtEpochSeconds: 0).get()
+        _ = model.cancel(id: "gone")
+        model.advance(to: 1_800)
+        #expect(model.takeEndedSessions().map(\.id) == ["gone", "small"])
+        #expect(model.takeEndedSessions().isEmpty)
+
+        // A restarted substation's clock resumes at the checkpoint's simulated time.
+        var restored = SubstationModel(spec: model.spec, baseLoad: model.baseLoad, now: model.now)
+        restored.restore(
+            active: model.activeSessions, ended: [model.session(id: "gone")!, model.session(id: "small")!], counts: model.counts,
+            energyDeliveredKWh: model.energyDeliveredKWh)
+        #expect(restored.snapshot == model.snapshot)
+        model.advance(to: 3_600)
+        restored.advance(to: 3_600)
+        #expect(restored.snapshot == model.snapshot)
+        #expect(restored.session(id: "big") == model.session(id: "big"))
+        #expect(restored.session(id: "small")?.status == .completed)
+    }
+
     @Test func neverOverloadsTheTransformerUnderRandomTraffic() {
         var generator = SeededGenerator(seed: 11)
         var model = Self.model(capacity: 250, points: 12, baseLoad: 0.5)

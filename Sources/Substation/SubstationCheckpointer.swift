@@ -1,0 +1,29 @@
+import AsyncAlgorithms
+import Logging
+import ServiceLifecycle
+
+/// Every second, writes the sessions' progress and the ones that ended to the journal, and once
+/// more on a graceful stop, so a restart resumes where the substation was.
+struct SubstationCheckpointer: Service {
+    let state: SubstationState
+    let journal: SubstationJournal
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        for await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
+            await checkpoint()
+        }
+        await checkpoint()
+    }
+
+    func checkpoint() async {
+        let point = state.checkpoint()
+        do {
+            try await journal.record(point.sessions)
+            try await journal.record(point.totals)
+        } catch {
+            logger.error("could not write the session journal", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import GridCore
+import GridStore
+
+/// A substation's sessions in one SQLite file, so that a restart does not forget who is
+/// charging: one row per session (its latest state), and one row of totals with the simulated
+/// time they were taken at.
+public final class SubstationJournal: Sendable {
+    private let store: SQLiteStore
+
+    /// What the counters and the simulated clock stood at.
+    public struct Totals: Codable, Equatable, Sendable {
+        public var counts: SessionOutcomeCounts
+        public var energyDeliveredKWh: Double
+        public var simulatedSeconds: Double
+    }
+
+    /// What a restart resumes from.
+    public struct Restored: Sendable {
+        public var active: [ChargingSession]
+        public var ended: [ChargingSession]
+        public var totals: Totals?
+    }
+
+    static let schema = [
+        "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS totals (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), body TEXT NOT NULL)",
+    ]
+
+    /// Opens `substation-<id>.sqlite` in `folder`.
+    public static func open(folder: String, substationId: String) async throws -> SubstationJournal {
+        let path = URL(fileURLWithPath: folder).appendingPathComponent("substation-\(substationId).sqlite").path
+        do {
+            return SubstationJournal(store: try await SQLiteStore.open(path: path, schema: schema))
+        } catch {
+            throw StoreOpeningError(path: path, underlying: error)
+        }
+    }
+
+    private init(store: SQLiteStore) {
+        self.store = store
+    }
+
+    /// Keeps each session's latest state (one autocommitted row each).
+    public func record(_ sessions: [ChargingSession]) async throws {
+        let encoder = JSONEncoder()
+        for session in sessions {
+            try await store.execute(
+                "INSERT OR REPLACE INTO sessions (id, status, body) VALUES (?, ?, ?)",
+                [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))])
+        }
+    }
+
+    public func record(_ totals: Totals) async throws {
+        try await store.execute(
+            "INSERT OR REPLACE INTO totals (singleton, body) VALUES (1, ?)",
+            [.text(String(decoding: try JSONEncoder().encode(totals), as: UTF8.self))])
+    }
+
+    /// Everything kept, keeping at most `endedLimit` ended sessions (the newest; older rows go).
+    public func restore(endedLimit: Int) async throws -> Restored {
+        try await store.execute(
+            """
+            DELETE FROM sessions WHERE status != 'charging' AND rowid NOT IN
+              (SELECT rowid FROM sessions WHERE status != 'charging' ORDER BY rowid DESC LIMIT ?)
+            """, [.integer(endedLimit)])
+        let decoder = JSONDecoder()
+        func sessions(_ sql: String) async throws -> [ChargingSession] {
+            try await store.rows(sql).compactMap { row in
+                row.column("body")?.string.flatMap { try? decoder.decode(ChargingSession.self, from: Data($0.utf8)) }
+            }
+        }
+        let active = try await sessions("SELECT body FROM sessions WHERE status = 'charging'")
+        let ended = try await sessions("SELECT body FROM sessions WHERE status != 'charging' ORDER BY rowid")
+        let totals = try await store.rows("SELECT body FROM totals").first?.column("body")?.string.flatMap {
+            try? decoder.decode(Totals.self, from: Data($0.utf8))
+        }
+        return Restored(active: active, ended: ended, totals: totals)
+    }
+
+    public func close() async throws {
+        try await store.close()
+    }
+}
