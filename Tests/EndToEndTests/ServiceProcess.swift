@@ -103,6 +103,25 @@ final class ServiceProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// SIGTERM without waiting: the service begins a graceful stop.
+    func beginStop() {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// Waits (at most `limit`) for the process to exit: its status and how long it took, or nil
+    /// if it is still running (then it is killed).
+    func waitForExit(within limit: Duration) async -> (status: Int32, after: Duration)? {
+        let start = ContinuousClock.now
+        while process.isRunning, ContinuousClock.now - start < limit {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard !process.isRunning else {
+            kill()
+            return nil
+        }
+        return (process.terminationStatus, ContinuousClock.now - start)
+    }
+
     var isRunning: Bool { process.isRunning }
 
     deinit {
