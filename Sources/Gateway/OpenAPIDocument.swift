@@ -80,7 +80,10 @@ enum OpenAPIDocument {
               "get": {
                 "summary": "Server-Sent Events: one `grid` event a second with the whole grid, totals and recent decisions.",
                 "operationId": "streamGrid",
-                "responses": {"200": {"description": "An event stream.", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                "responses": {"200": {"description": "An event stream: `grid` events whose data is the Grid as JSON.",
+                                      "content": {"text/event-stream": {"schema": {"type": "object",
+                                        "properties": {"event": {"type": "string"}, "data": {"type": "string"},
+                                                       "id": {"type": "string"}, "retry": {"type": "integer"}}}}}},
                               "429": {"$ref": "#/components/responses/Problem"}}
               }
             },
