@@ -21,7 +21,9 @@ public func buildBalancerApplication(
         urls: configuration.substationURLs, policy: configuration.policy,
         seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
     let metrics = BalancerMetrics(registry: registry)
-    let dispatcher = Dispatcher(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger)
+    let undo = UndoQueue()
+    let dispatcher = Dispatcher(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger, undo: undo)
+    let undoService = UndoService(queue: undo, client: client, logger: logger)
     let reader = loadReader ?? DirectScrapeReader(client: client, timeout: configuration.scrapeTimeout)
     let poller = SubstationPoller(state: state, reader: reader, metrics: metrics, configuration: configuration, logger: logger)
     let router = Router()
@@ -32,12 +34,12 @@ public func buildBalancerApplication(
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,
         services: configuration.discover.isEmpty
-            ? [poller]
+            ? [poller, undoService]
             : [
                 DiscoveryService(
                     targets: configuration.discover, resolver: resolver, state: state, interval: configuration.discoveryInterval,
                     logger: logger),
-                poller,
+                poller, undoService,
             ],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)

@@ -11,6 +11,7 @@ struct Dispatcher: Sendable {
     let metrics: BalancerMetrics
     let configuration: BalancerConfiguration
     let logger: Logger
+    let undo: UndoQueue
 
     enum Outcome: Sendable {
         /// A substation admitted it: its 201 answer, and where it lives.
@@ -60,7 +61,9 @@ struct Dispatcher: Sendable {
                     state.refused(&attempt, failure: .unreachable)
                     refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
                     // It may have admitted the session before the answer was lost: undo, so the car is booked once.
-                    await client.cancel(sessionId: order.id, at: decision.url, timeout: .milliseconds(500))
+                    if !(await client.cancel(sessionId: order.id, at: decision.url, timeout: .milliseconds(500))) {
+                        undo.add(sessionId: order.id, url: decision.url)
+                    }
                 }
             }
         }

@@ -7,8 +7,9 @@ public protocol SubstationClient: Sendable {
     func scrapeMetrics(_ url: String, timeout: Duration) async throws(UpstreamFailure) -> String
     /// `POST {url}/sessions` with the order; any HTTP answer is returned, transport failures thrown.
     func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse
-    /// `DELETE {url}/sessions/{id}`, best effort: undoes an order whose answer was lost.
-    func cancel(sessionId: String, at url: String, timeout: Duration) async
+    /// `DELETE {url}/sessions/{id}`: undoes an order whose answer was lost. True when the
+    /// substation answered (200 undone, 404 never admitted), false when it could not be asked.
+    func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool
 }
 
 /// The real thing, over the process's one pooled HTTP client.
@@ -30,7 +31,8 @@ public struct HTTPSubstationClient: SubstationClient {
         return try await upstream.send(.POST, url + "/sessions", json: body, timeout: timeout)
     }
 
-    public func cancel(sessionId: String, at url: String, timeout: Duration) async {
-        _ = try? await upstream.send(.DELETE, url + "/sessions/\(sessionId)", timeout: timeout)
+    public func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool {
+        guard let answer = try? await upstream.send(.DELETE, url + "/sessions/\(sessionId)", timeout: timeout) else { return false }
+        return answer.status == 200 || answer.status == 404
     }
 }

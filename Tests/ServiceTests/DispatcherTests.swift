@@ -16,6 +16,7 @@ import Testing
         let dispatcher: Dispatcher
         let poller: SubstationPoller
         let registry: PrometheusCollectorRegistry
+        let undo = UndoQueue()
 
         init(loads: [Double], behaviours: [String: FakeSubstations.Behaviour] = [:], policy: PolicyName = .leastLoad) {
             substations = FakeSubstations(loads: Dictionary(uniqueKeysWithValues: zip(DispatcherTests.urls, loads)), behaviours: behaviours)
@@ -24,7 +25,8 @@ import Testing
             registry = PrometheusCollectorRegistry()
             let metrics = BalancerMetrics(registry: registry)
             dispatcher = Dispatcher(
-                state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"))
+                state: state, client: substations, metrics: metrics, configuration: configuration, logger: Logger(label: "test"),
+                undo: undo)
             poller = SubstationPoller(
                 state: state, reader: DirectScrapeReader(client: substations, timeout: .seconds(1)), metrics: metrics,
                 configuration: configuration, logger: Logger(label: "test"))
@@ -83,6 +85,27 @@ import Testing
         }
         #expect(url == "http://fake/S2")
         #expect(harness.substations.cancels == ["http://fake/S1"])
+    }
+
+    /// The order timed out and its substation then stopped answering altogether: the undo waits
+    /// in the queue until the substation can be asked, so a session it may hold is not kept.
+    @Test func anUndoThatCannotBeDeliveredIsRetriedUntilItIs() async {
+        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+        await harness.poller.pollOnce()
+        harness.substations.set("http://fake/S1", .timeOutThenVanish)
+        guard case .admitted(_, let url) = await harness.place() else {
+            Issue.record("not admitted")
+            return
+        }
+        #expect(url == "http://fake/S2")
+        #expect(harness.undo.count == 1)
+
+        await harness.undo.retry(with: harness.substations, logger: Logger(label: "test"))
+        #expect(harness.undo.count == 1, "still gone: still pending")
+        harness.substations.set("http://fake/S1", .admit)  // back
+        await harness.undo.retry(with: harness.substations, logger: Logger(label: "test"))
+        #expect(harness.undo.count == 0)
+        #expect(harness.substations.cancels == ["http://fake/S1", "http://fake/S1", "http://fake/S1"])
     }
 
     @Test func aRefusedConnectionMarksTheSubstationDown() async {

@@ -10,6 +10,8 @@ import Synchronization
 final class FakeSubstations: SubstationClient {
     enum Behaviour: Sendable {
         case admit, refuse, serverError, refuseConnection, timeOut, garbageMetrics
+        /// The order times out, and then the substation cannot be asked anything (it died).
+        case timeOutThenVanish
     }
 
     struct Record: Sendable {
@@ -39,7 +41,7 @@ final class FakeSubstations: SubstationClient {
     func scrapeMetrics(_ url: String, timeout: Duration) async throws(UpstreamFailure) -> String {
         switch behaviour(url) {
         case .refuseConnection: throw .refused
-        case .timeOut: throw .timedOut
+        case .timeOut, .timeOutThenVanish: throw .timedOut
         case .garbageMetrics: return "<html>not metrics</html>"
         default: break
         }
@@ -68,12 +70,17 @@ final class FakeSubstations: SubstationClient {
             return UpstreamResponse(status: 500, body: ByteBuffer(string: ""))
         case .refuseConnection:
             throw .refused
-        case .timeOut:
+        case .timeOut, .timeOutThenVanish:
             throw .timedOut
         }
     }
 
-    func cancel(sessionId: String, at url: String, timeout: Duration) async {
-        record.withLock { $0.cancels.append(url) }
+    /// Recorded; answered unless the substation cannot be asked (refusing connections, or vanished).
+    func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool {
+        record.withLock { record in
+            record.cancels.append(url)
+            let behaviour = record.behaviours[url]
+            return behaviour != .refuseConnection && behaviour != .timeOutThenVanish
+        }
     }
 }
