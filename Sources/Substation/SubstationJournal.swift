@@ -22,9 +22,25 @@ public final class SubstationJournal: Sendable {
         public var totals: Totals?
     }
 
+    /// Outcome counts are kept by triggers, in the same statement as the session row they count,
+    /// so a crash can never leave a session and its count apart.
     static let schema = [
         "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS totals (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), body TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS outcomes (outcome TEXT PRIMARY KEY, count INTEGER NOT NULL)",
+        """
+        CREATE TRIGGER IF NOT EXISTS count_admission AFTER INSERT ON sessions BEGIN
+          INSERT INTO outcomes (outcome, count) VALUES ('admitted', 1) ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
+          INSERT INTO outcomes (outcome, count) SELECT NEW.status, 1 WHERE NEW.status != 'charging'
+            ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS count_ending AFTER UPDATE OF status ON sessions
+        WHEN OLD.status = 'charging' AND NEW.status != 'charging' BEGIN
+          INSERT INTO outcomes (outcome, count) VALUES (NEW.status, 1) ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
+        END
+        """,
     ]
 
     /// Opens `substation-<id>.sqlite` in `folder`.
@@ -41,12 +57,15 @@ public final class SubstationJournal: Sendable {
         self.store = store
     }
 
-    /// Keeps each session's latest state (one autocommitted row each).
+    /// Keeps each session's latest state (one autocommitted row each; the triggers count it).
     public func record(_ sessions: [ChargingSession]) async throws {
         let encoder = JSONEncoder()
         for session in sessions {
             try await store.execute(
-                "INSERT OR REPLACE INTO sessions (id, status, body) VALUES (?, ?, ?)",
+                """
+                INSERT INTO sessions (id, status, body) VALUES (?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body
+                """,
                 [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))])
         }
     }
@@ -72,8 +91,23 @@ public final class SubstationJournal: Sendable {
         }
         let active = try await sessions("SELECT body FROM sessions WHERE status = 'charging'")
         let ended = try await sessions("SELECT body FROM sessions WHERE status != 'charging' ORDER BY rowid")
-        let totals = try await store.rows("SELECT body FROM totals").first?.column("body")?.string.flatMap {
+        var totals = try await store.rows("SELECT body FROM totals").first?.column("body")?.string.flatMap {
             try? decoder.decode(Totals.self, from: Data($0.utf8))
+        }
+        // The triggers' counts are the ones kept with the sessions; the totals row is up to a second older.
+        var counted: [String: Int] = [:]
+        for row in try await store.rows("SELECT outcome, count FROM outcomes") {
+            if let outcome = row.column("outcome")?.string, let count = row.column("count")?.integer { counted[outcome] = count }
+        }
+        if !counted.isEmpty {
+            var counts = totals?.counts ?? SessionOutcomeCounts()
+            counts.admitted = counted["admitted", default: 0]
+            counts.completed = counted["completed", default: 0]
+            counts.departed = counted["departed", default: 0]
+            counts.cancelled = counted["cancelled", default: 0]
+            totals = Totals(
+                counts: counts, energyDeliveredKWh: totals?.energyDeliveredKWh ?? 0,
+                simulatedSeconds: totals?.simulatedSeconds ?? (active + ended).map(\.startedAtSimulatedSeconds).max() ?? 0)
         }
         return Restored(active: active, ended: ended, totals: totals)
     }

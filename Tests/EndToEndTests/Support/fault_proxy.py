@@ -8,7 +8,9 @@ pass). It only ever talks to UPSTREAM_URL on loopback.
 """
 import http.client
 import http.server
+import os
 import random
+import signal
 import sys
 import time
 import urllib.parse
@@ -69,6 +71,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = do_PUT = forward
 
 
+# A test runner may start us with SIGTERM ignored or blocked: take it back, and stop on it.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
 server.daemon_threads = True
 print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
