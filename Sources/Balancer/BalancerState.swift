@@ -24,8 +24,16 @@ public final class BalancerState: Sendable {
     public var recentDecisions: [RoutingDecisionRecord] { decisions.withLock { $0 } }
     private let started = ContinuousClock.now
 
+    /// A substation marked down stays out 1, 2, 4 ... (at most 30) seconds, by how often it has failed.
+    static let ejectionBaseSeconds = 1.0
+    /// A substation back from being down regains its share of traffic over this long.
+    static let slowStartSeconds = 10.0
+
     public init(urls: [String], policy: PolicyName, seed: UInt64) {
-        guarded = Mutex(Guarded(view: LoadView(urls: urls), policy: RoutingPolicy(policy), generator: SeededGenerator(seed: seed)))
+        guarded = Mutex(
+            Guarded(
+                view: LoadView(urls: urls, ejectionBaseSeconds: Self.ejectionBaseSeconds, slowStartSeconds: Self.slowStartSeconds),
+                policy: RoutingPolicy(policy), generator: SeededGenerator(seed: seed)))
     }
 
     /// Seconds since the balancer started: the clock of scrape ages.

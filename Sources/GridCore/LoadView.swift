@@ -86,8 +86,24 @@ public struct LoadView: Sendable {
     private var routableCount = 0
     private var routableWithFreePointCount = 0
 
-    public init(urls: [String]) {
-        self.substations = urls.map { Substation(url: $0) }
+    /// Outlier ejection (see `SubstationHealth`): 0 takes a substation back at its first good scrape.
+    public let ejectionBaseSeconds: Double
+    /// A substation that comes back after being down gets a load penalty that fades over this
+    /// many seconds, so traffic returns to it gradually (slow start); 0 turns it off.
+    public let slowStartSeconds: Double
+    /// The penalty at the moment it comes back, in units of load.
+    public static let slowStartPenalty = 0.5
+    /// The latest time any event brought (scrapes, confirmations): the clock of dispatch failures.
+    private var latestTime = -Double.infinity
+
+    public init(urls: [String], ejectionBaseSeconds: Double = 0, slowStartSeconds: Double = 0) {
+        self.ejectionBaseSeconds = ejectionBaseSeconds
+        self.slowStartSeconds = slowStartSeconds
+        self.substations = urls.map { url in
+            var substation = Substation(url: url)
+            substation.health = SubstationHealth(ejectionBaseSeconds: ejectionBaseSeconds)
+            return substation
+        }
         self.routing = Array(repeating: RoutingEntry(), count: urls.count)
         self.routableLoads = Array(repeating: .infinity, count: urls.count)
         self.routableWithFreePointLoads = Array(repeating: .infinity, count: urls.count)
@@ -96,7 +112,7 @@ public struct LoadView: Sendable {
     private mutating func refresh(_ index: Int) {
         count(routing[index], as: -1)
         routing[index] = RoutingEntry(
-            effectiveLoad: substations[index].effectiveLoad,
+            effectiveLoad: substations[index].effectiveLoad + slowStartPenalty(index),
             routable: substations[index].health.isUp && !substations[index].drained && !substations[index].retired
                 && substations[index].figures != nil,
             hasFreePoint: substations[index].seemsToHaveFreePoint)
@@ -104,6 +120,12 @@ public struct LoadView: Sendable {
         let entry = routing[index]
         routableLoads[index] = entry.routable ? entry.effectiveLoad : .infinity
         routableWithFreePointLoads[index] = entry.routable && entry.hasFreePoint ? entry.effectiveLoad : .infinity
+    }
+
+    /// The part of the slow-start penalty left now; it shrinks at each refresh (every scrape).
+    private func slowStartPenalty(_ index: Int) -> Double {
+        guard slowStartSeconds > 0, let cameBack = substations[index].health.cameBackAt else { return 0 }
+        return Self.slowStartPenalty * max(0, 1 - (latestTime - cameBack) / slowStartSeconds)
     }
 
     private mutating func count(_ entry: RoutingEntry, as sign: Int) {
@@ -123,6 +145,7 @@ public struct LoadView: Sendable {
         _ ticket: ScrapeTicket, figures: ScrapedFigures, at time: Double
     ) -> SubstationHealth.Action? {
         let index = ticket.substation
+        latestTime = max(latestTime, time)
         substations[index].figures = figures
         substations[index].id = figures.substationId
         substations[index].lastScrapeAt = time
@@ -133,13 +156,14 @@ public struct LoadView: Sendable {
             }
         }
         defer { refresh(index) }
-        return substations[index].health.scrapeSucceeded()
+        return substations[index].health.scrapeSucceeded(at: time)
     }
 
     @discardableResult
     public mutating func scrapeFailed(_ ticket: ScrapeTicket, refused: Bool) -> SubstationHealth.Action? {
         defer { refresh(ticket.substation) }
-        return substations[ticket.substation].health.failed(refused: refused)
+        latestTime = max(latestTime, ticket.takenAt)
+        return substations[ticket.substation].health.failed(refused: refused, at: latestTime)
     }
 
     // MARK: Dispatches
@@ -155,6 +179,7 @@ public struct LoadView: Sendable {
 
     /// The substation admitted it at `time`: it shows in every scrape taken after that.
     public mutating func confirm(_ ticket: DispatchTicket, at now: Double) {
+        latestTime = max(latestTime, now)
         if let position = substations[ticket.substation].pending.firstIndex(where: { $0.ticket == ticket }) {
             substations[ticket.substation].pending[position].confirmedAt = now
         }
@@ -166,8 +191,12 @@ public struct LoadView: Sendable {
         substations[ticket.substation].pending.removeAll { $0.ticket == ticket }
         defer { refresh(ticket.substation) }
         switch failure {
-        case .refusedConnection: return substations[ticket.substation].health.failed(refused: true)
-        case .unreachable: return substations[ticket.substation].health.failed(refused: false)
+        case .refusedConnection: return substations[ticket.substation].health.failed(refused: true, at: latestTime)
+        case .unreachable:
+            // Never eject the last substation for being slow: with none left every car would be refused.
+            let others = routing.indices.contains { $0 != ticket.substation && routing[$0].routable }
+            guard others else { return nil }
+            return substations[ticket.substation].health.failed(refused: false, at: latestTime)
         case nil: return nil
         }
     }
@@ -202,6 +231,7 @@ public struct LoadView: Sendable {
         let known = Set(substations.map(\.url))
         for url in urls.sorted() where !known.contains(url) {
             var substation = Substation(url: url)
+            substation.health = SubstationHealth(ejectionBaseSeconds: ejectionBaseSeconds)
             substation.discovered = true
             substations.append(substation)
             routing.append(RoutingEntry())

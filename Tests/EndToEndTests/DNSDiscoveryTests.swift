@@ -38,14 +38,16 @@ import Testing
         let first = try await ServiceProcess.start(
             "discovered-A",
             [
-                "substation", "--host", "127.0.0.2", "--port", String(port), "--id", "A", "--charging-points", "100", "--log-level",
+                "substation", "--host", "127.0.0.2", "--port", String(port), "--data-dir", "none", "--id", "A", "--charging-points", "100",
+                "--log-level",
                 "warning",
             ])
         defer { _ = first.stop() }
         let second = try await ServiceProcess.start(
             "discovered-B",
             [
-                "substation", "--host", "127.0.0.3", "--port", String(port), "--id", "B", "--charging-points", "100", "--log-level",
+                "substation", "--host", "127.0.0.3", "--port", String(port), "--data-dir", "none", "--id", "B", "--charging-points", "100",
+                "--log-level",
                 "warning",
             ])
         defer { _ = second.stop() }
@@ -72,7 +74,8 @@ import Testing
                 http, to: balancer.url + "/route", count: 20, concurrency: 4,
                 body: { ["vehicleId": "EV-\($0)", "energyKWh": 10, "maxPowerKW": 11] })
             #expect(before.allSatisfy { $0.status == 201 })
-            #expect(Set(before.compactMap { $0.json?["substationId"] as? String }) == ["A", "B"], "both get sessions")
+            let afterBurst = try await view()
+            #expect(Set(before.compactMap { $0.json?["substationId"] as? String }) == ["A", "B"], "both get sessions: \(afterBurst)")
 
             try Self.writeHosts(hosts, addresses: ["127.0.0.2"])
             _ = try await TestHTTP.eventually("B retired after it left the name") {

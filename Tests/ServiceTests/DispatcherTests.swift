@@ -117,8 +117,11 @@ import Testing
         // Down substations get nothing more.
         _ = await harness.place()
         #expect(harness.substations.orders.filter { $0 == "http://fake/S1" }.count == 1)
-        // One good scrape brings it back.
+        // Ejected for a second, however well it scrapes; then one good scrape brings it back.
         harness.substations.set("http://fake/S1", .admit)
+        await harness.poller.pollOnce()
+        #expect(!harness.state.view.substations[0].health.isUp)
+        try? await Task.sleep(for: .milliseconds(1_100))
         await harness.poller.pollOnce()
         #expect(harness.state.view.substations[0].health.isUp)
     }
