@@ -24,6 +24,7 @@ need prometheus prometheus
 need promtool prometheus
 need docker-compose docker-compose   # validates docker-compose.yml (there is no container engine here)
 need unshare util-linux              # a private /etc/hosts for the DNS discovery test
+need ip iproute2                     # network namespaces for the link-cut chaos test
 need chromium chromium               # renders the dashboard and the load test report
 
 # Python tools the tests use: PyYAML (reads compose and k8s files), kubernetes-validate, and
