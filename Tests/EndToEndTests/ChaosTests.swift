@@ -69,33 +69,13 @@ import Testing
                 let view = try await http.get(gateway.url + "/api/v1/grid").json?["substations"] as? [[String: Any]] ?? []
                 return view.count == 4 && view.allSatisfy { $0["up"] as? Bool == true }
             }
-            let rushLength = Duration.seconds(30)
-            let start = ContinuousClock.now
-            let answers = try await withThrowingTaskGroup(of: [(status: Int, id: String?)].self) { group in
-                for worker in 0..<12 {
-                    group.addTask {
-                        var answers: [(status: Int, id: String?)] = []
-                        var index = 0
-                        while ContinuousClock.now - start < rushLength, index < 2_000 {
-                            let answer = try await http.postJSON(
-                                gateway.url + "/api/v1/charge-requests",
-                                ["vehicleId": "EV-\(worker)-\(index)", "energyKWh": 30, "maxPowerKW": 11])
-                            answers.append((answer.status, answer.json?["id"] as? String))
-                            index += 1
-                            try await Task.sleep(for: .milliseconds(300))
-                        }
-                        return answers
-                    }
+            let answers = try await rush(http, gateway: gateway.url, clients: 12, pause: .milliseconds(300), length: .seconds(30)) {
+                start in
+                for fault in faults {
+                    try await Task.sleep(until: start + fault.at, clock: .continuous)
+                    print("chaos at \(fault.at): \(fault.what)")
+                    try await fault.act()
                 }
-                group.addTask {
-                    for fault in faults {
-                        try await Task.sleep(until: start + fault.at, clock: .continuous)
-                        print("chaos at \(fault.at): \(fault.what)")
-                        try await fault.act()
-                    }
-                    return []
-                }
-                return try await group.reduce(into: []) { $0 += $1 }
             }
             let statuses = Dictionary(grouping: answers, by: \.status).mapValues(\.count)
             print("chaos rush: \(answers.count) requests, by status \(statuses)")
@@ -105,15 +85,8 @@ import Testing
 
             // Undos of orders whose answer was lost go out within a second or two of their substation answering.
             try await Task.sleep(for: .seconds(3))
-            var kept = 0.0
-            for substation in live.withLock({ $0 }) {
-                let metrics = try PrometheusTextParser.parse(
-                    String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self))
-                let admitted = metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) ?? -1
-                let undone = metrics.value(of: "substation_sessions_total", where: ["outcome": "cancelled"]) ?? -1
-                kept += admitted - undone
-            }
-            #expect(Int(kept) == booked.count, "sessions kept by the substations \(kept), answered 201: \(booked.count)")
+            let kept = try await sessionsKept(http, by: live.withLock { $0 })
+            #expect(kept == booked.count, "sessions kept by the substations \(kept), answered 201: \(booked.count)")
             var missing: [String] = []
             for id in booked where try await http.get(gateway.url + "/api/v1/charge-requests/" + id).status != 200 {
                 missing.append(id)

@@ -62,33 +62,13 @@ import Testing
                 let view = try await http.get(gateway.url + "/api/v1/grid").json?["substations"] as? [[String: Any]] ?? []
                 return view.count == 2 && view.allSatisfy { $0["up"] as? Bool == true }
             }
-            let start = ContinuousClock.now
-            let answers = try await withThrowingTaskGroup(of: [(status: Int, id: String?)].self) { group in
-                for worker in 0..<8 {
-                    group.addTask {
-                        var answers: [(status: Int, id: String?)] = []
-                        var index = 0
-                        while ContinuousClock.now - start < .seconds(20), index < 1_000 {
-                            let answer = try await http.postJSON(
-                                gateway.url + "/api/v1/charge-requests",
-                                ["vehicleId": "EV-\(worker)-\(index)", "energyKWh": 30, "maxPowerKW": 11])
-                            answers.append((answer.status, answer.json?["id"] as? String))
-                            index += 1
-                            try await Task.sleep(for: .milliseconds(200))
-                        }
-                        return answers
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(until: start + .seconds(5), clock: .continuous)
-                    print("partition at 5 s: link of S2 down")
-                    try Self.ip(["netns", "exec", namespace, "ip", "link", "set", farSide, "down"])
-                    try await Task.sleep(until: start + .seconds(12), clock: .continuous)
-                    print("partition at 12 s: link of S2 up")
-                    try Self.ip(["netns", "exec", namespace, "ip", "link", "set", farSide, "up"])
-                    return []
-                }
-                return try await group.reduce(into: []) { $0 += $1 }
+            let answers = try await rush(http, gateway: gateway.url, clients: 8, pause: .milliseconds(200), length: .seconds(20)) { start in
+                try await Task.sleep(until: start + .seconds(5), clock: .continuous)
+                print("partition at 5 s: link of S2 down")
+                try Self.ip(["netns", "exec", namespace, "ip", "link", "set", farSide, "down"])
+                try await Task.sleep(until: start + .seconds(12), clock: .continuous)
+                print("partition at 12 s: link of S2 up")
+                try Self.ip(["netns", "exec", namespace, "ip", "link", "set", farSide, "up"])
             }
             let statuses = Dictionary(grouping: answers, by: \.status).mapValues(\.count)
             print("partition rush: \(answers.count) requests, by status \(statuses)")
@@ -101,15 +81,8 @@ import Testing
                 return view.count == 2 && view.allSatisfy { $0["up"] as? Bool == true }
             }
             try await Task.sleep(for: .seconds(3))  // undos of orders lost in the cut go out once S2 answers
-            var kept = 0.0
-            for substation in [near, far] {
-                let metrics = try PrometheusTextParser.parse(
-                    String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self))
-                kept +=
-                    (metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) ?? -1)
-                    - (metrics.value(of: "substation_sessions_total", where: ["outcome": "cancelled"]) ?? -1)
-            }
-            #expect(Int(kept) == booked.count, "sessions kept \(kept), answered 201: \(booked.count)")
+            let kept = try await sessionsKept(http, by: [near, far])
+            #expect(kept == booked.count, "sessions kept \(kept), answered 201: \(booked.count)")
             var missing = 0
             for id in booked where try await http.get(gateway.url + "/api/v1/charge-requests/" + id).status != 200 { missing += 1 }
             #expect(missing == 0, "\(missing) booked ids not found")

@@ -152,3 +152,47 @@ func burst(
         return all.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }
+
+/// A rush hour for the fault tests: `clients` each send a charge request to `gateway`, pause
+/// `pause`, and again, until `length` is over (at most 1,000 each), while `faults` runs beside them.
+/// The answers' statuses and ids.
+func rush(
+    _ http: TestHTTP, gateway: String, clients: Int, pause: Duration, length: Duration,
+    faults: @escaping @Sendable (ContinuousClock.Instant) async throws -> Void
+) async throws -> [(status: Int, id: String?)] {
+    let start = ContinuousClock.now
+    return try await withThrowingTaskGroup(of: [(status: Int, id: String?)].self) { group in
+        for client in 0..<clients {
+            group.addTask {
+                var answers: [(status: Int, id: String?)] = []
+                var index = 0
+                while ContinuousClock.now - start < length, index < 1_000 {
+                    let answer = try await http.postJSON(
+                        gateway + "/api/v1/charge-requests", ["vehicleId": "EV-\(client)-\(index)", "energyKWh": 30, "maxPowerKW": 11])
+                    answers.append((answer.status, answer.json?["id"] as? String))
+                    index += 1
+                    try await Task.sleep(for: pause)
+                }
+                return answers
+            }
+        }
+        group.addTask {
+            try await faults(start)
+            return []
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+    }
+}
+
+/// Sessions the substations keep: admitted minus cancelled (in the fault tests only the
+/// balancer's undos cancel), from each substation's own metrics.
+func sessionsKept(_ http: TestHTTP, by substations: [ServiceProcess]) async throws -> Int {
+    var kept = 0.0
+    for substation in substations {
+        let metrics = try PrometheusTextParser.parse(String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self))
+        kept +=
+            (metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) ?? -1)
+            - (metrics.value(of: "substation_sessions_total", where: ["outcome": "cancelled"]) ?? -1)
+    }
+    return Int(kept)
+}
