@@ -29,15 +29,14 @@ public struct HTTPBalancerClient: BalancerClient {
     private func firstListening(
         _ send: (String) async throws(UpstreamFailure) -> UpstreamResponse
     ) async throws(UpstreamFailure) -> UpstreamResponse {
-        var failure = UpstreamFailure.refused
         for balancerURL in rotation.order() {
             do throws(UpstreamFailure) {
                 return try await send(balancerURL)
             } catch .refused {
-                failure = .refused
+                continue  // never reached that balancer: the next may take it
             }
         }
-        throw failure
+        throw .refused
     }
 
     public func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse {

@@ -172,9 +172,7 @@ struct GatewayRoutes: Sendable {
             try await directory.record(session.id, at: SessionLocation(substationId: session.substationId, substationURL: substationURL))
         } catch {
             _ = try? await balancer.cancelSession(session.id, at: substationURL)
-            throw Problem(
-                status: .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable",
-                detail: "the gateway could not record the booking, so it was undone; retry")
+            throw Problem.storageUnavailable("the gateway could not record the booking, so it was undone; retry")
         }
     }
 
@@ -183,7 +181,7 @@ struct GatewayRoutes: Sendable {
         do {
             stored = try await directory.location(of: id)
         } catch {
-            throw Problem(status: .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable", detail: "retry")
+            throw Problem.storageUnavailable("the gateway could not read where charge request \(id) lives; retry")
         }
         guard let location = stored else {
             throw Problem.notFound("no charge request \(id)")

@@ -93,6 +93,13 @@ extension Problem {
             detail: detail, retryAfterSeconds: retryAfterSeconds)
     }
 
+    /// The service could not read or write its database; nothing was booked. Retry shortly.
+    public static func storageUnavailable(_ detail: String) -> Problem {
+        Problem(
+            status: .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable", detail: detail,
+            retryAfterSeconds: 1)
+    }
+
     public static func badGateway(_ detail: String) -> Problem {
         Problem(status: .badGateway, slug: "upstream-unreachable", title: "Upstream unreachable", detail: detail)
     }

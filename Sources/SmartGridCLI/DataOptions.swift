@@ -1,9 +1,4 @@
 import ArgumentParser
-import Gateway
-import GridCore
-import GridHTTP
-import ServiceLifecycle
-import Substation
 
 /// Where a service keeps what must survive a crash.
 struct DataOptions: ParsableArguments {
@@ -15,46 +10,5 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         if dataDir.isEmpty { throw ValidationError("--data-dir must name a folder, or be 'none'") }
-    }
-}
-
-/// The gateway's storage: durable in `folder`, or in memory when there is none.
-struct GatewayStorage {
-    var database: GatewayDatabase?
-    var directory: any SessionDirectory
-    var restoredAnswers: [ArchivedAnswer]
-
-    static func open(folder: String?, now: Double) async throws -> GatewayStorage {
-        guard let folder else { return GatewayStorage(database: nil, directory: InMemorySessionDirectory(), restoredAnswers: []) }
-        let database = try await GatewayDatabase.open(folder: folder)
-        let answers = try await database.answers(since: now - 24 * 3600)
-        return GatewayStorage(database: database, directory: database, restoredAnswers: answers)
-    }
-
-    func close() async {
-        try? await database?.close()
-    }
-}
-
-/// A substation's services: with a data folder, journaled and resumed from what the journal kept.
-struct SubstationRun {
-    var services: [any Service]
-    var journal: SubstationJournal?
-
-    static func make(
-        _ configuration: SubstationConfiguration, folder: String?, onListening: @escaping ListeningHandler
-    ) async throws -> SubstationRun {
-        guard let folder else {
-            return SubstationRun(services: [buildSubstationApplication(configuration, onListening: onListening)], journal: nil)
-        }
-        let journal = try await SubstationJournal.open(folder: folder, substationId: configuration.spec.id)
-        let restored = try await journal.restore(endedLimit: SubstationModel.defaultEndedHistoryLimit)
-        return SubstationRun(
-            services: buildSubstationServices(configuration, journal: journal, restored: restored, onListening: onListening),
-            journal: journal)
-    }
-
-    func close() async {
-        try? await journal?.close()
     }
 }

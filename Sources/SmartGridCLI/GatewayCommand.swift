@@ -32,12 +32,6 @@ struct GatewayCommand: AsyncParsableCommand {
             configuration, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: configuration),
             directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers,
             onListening: announce("gateway"))
-        do {
-            try await runServices([client, app], logger: configuration.server.logger("smartgrid"))
-        } catch {
-            await storage.close()
-            throw error
-        }
-        await storage.close()
+        try await runServices([client, app], logger: configuration.server.logger("smartgrid")) { await storage.close() }
     }
 }

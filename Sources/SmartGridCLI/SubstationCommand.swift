@@ -62,12 +62,6 @@ struct SubstationCommand: AsyncParsableCommand {
         let configuration = substationConfiguration
         let substation = try await SubstationRun.make(
             configuration, folder: data.folder, onListening: announce("substation \(substationId)"))
-        do {
-            try await runServices(substation.services, logger: configuration.server.logger("smartgrid"))
-        } catch {
-            await substation.close()
-            throw error
-        }
-        await substation.close()
+        try await runServices(substation.services, logger: configuration.server.logger("smartgrid")) { await substation.close() }
     }
 }

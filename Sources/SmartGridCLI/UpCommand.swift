@@ -136,15 +136,10 @@ struct UpCommand: AsyncParsableCommand {
             board.note(
                 "rush hour    driving charge requests through the gateway (peak \(Self.rushHourPeakRate * Double(substations) / 4) cars/s)")
         }
-        do {
-            try await runServices(services, logger: logger("smartgrid"))
-        } catch {
+        try await runServices(services, logger: logger("smartgrid")) {
             await storage.close()
             for substation in substationRuns { await substation.close() }
-            throw error
         }
-        await storage.close()
-        for substation in substationRuns { await substation.close() }
     }
 }
 

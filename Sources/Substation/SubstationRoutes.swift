@@ -36,9 +36,7 @@ struct SubstationRoutes: Sendable {
             try await journal.record(state.totals())
         } catch {
             _ = state.cancel(id: session.id)
-            throw Problem(
-                status: .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable",
-                detail: "substation \(substationId) could not record the session, so it was not admitted; retry")
+            throw Problem.storageUnavailable("substation \(substationId) could not record the session, so it was not admitted; retry")
         }
     }
 

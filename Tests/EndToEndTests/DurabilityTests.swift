@@ -88,8 +88,7 @@ import Testing
                 #expect(energy >= before[id]!, "\(id): \(energy) kWh after the restart, \(before[id]!) before")
             }
             #expect(try await http.get(substation.url + "/sessions/" + ids[5]).json?["status"] as? String == "cancelled")
-            let metrics = try PrometheusTextParser.parse(
-                String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self))
+            let metrics = try await http.metrics(of: substation.url)
             #expect(metrics.value(of: "substation_active_sessions") == 5)
             #expect(metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) == 6)
             #expect(metrics.value(of: "substation_sessions_total", where: ["outcome": "cancelled"]) == 1)

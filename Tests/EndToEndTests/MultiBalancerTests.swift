@@ -43,8 +43,7 @@ import Testing
 
             var admitted: [Double] = []
             for substation in substations {
-                let metrics = try PrometheusTextParser.parse(
-                    String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self))
+                let metrics = try await http.metrics(of: substation.url)
                 let active = metrics.value(of: "substation_active_sessions") ?? -1
                 #expect(active <= 10, "\(substation.name) has \(active) sessions on 10 points")
                 admitted.append(metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) ?? -1)
@@ -52,8 +51,7 @@ import Testing
             #expect(admitted == [10, 10], "admitted per substation: \(admitted)")
             // The gateway spread the burst: each balancer placed some of it.
             for balancer in balancers {
-                let metrics = try PrometheusTextParser.parse(
-                    String(decoding: try await http.get(balancer.url + "/metrics").body, as: UTF8.self))
+                let metrics = try await http.metrics(of: balancer.url)
                 let decisions = metrics.filter { $0.name == "balancer_decisions_total" }.reduce(0) { $0 + $1.value }
                 #expect(decisions > 0, "\(balancer.name) placed nothing")
             }

@@ -118,10 +118,7 @@ final class TestGrid: Sendable {
     /// Every substation's metrics, parsed with the same parser the balancer uses.
     func substationMetrics(_ http: TestHTTP) async throws -> [[MetricSample]] {
         var all: [[MetricSample]] = []
-        for substation in substationProcesses {
-            let answer = try await http.get(substation.url + "/metrics")
-            all.append(try PrometheusTextParser.parse(String(decoding: answer.body, as: UTF8.self)))
-        }
+        for substation in substationProcesses { all.append(try await http.metrics(of: substation.url)) }
         return all
     }
 }
@@ -189,10 +186,17 @@ func rush(
 func sessionsKept(_ http: TestHTTP, by substations: [ServiceProcess]) async throws -> Int {
     var kept = 0.0
     for substation in substations {
-        let metrics = try PrometheusTextParser.parse(String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self))
+        let metrics = try await http.metrics(of: substation.url)
         kept +=
             (metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) ?? -1)
             - (metrics.value(of: "substation_sessions_total", where: ["outcome": "cancelled"]) ?? -1)
     }
     return Int(kept)
+}
+
+extension TestHTTP {
+    /// A service's `/metrics`, parsed.
+    func metrics(of serviceURL: String) async throws -> [MetricSample] {
+        try PrometheusTextParser.parse(String(decoding: try await get(serviceURL + "/metrics").body, as: UTF8.self))
+    }
 }
