@@ -21,15 +21,17 @@ public func buildBalancerApplication(
         urls: configuration.substationURLs, policy: configuration.policy,
         seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
     let metrics = BalancerMetrics(registry: registry)
-    let undo = UndoQueue()
+    let undo = UndoQueue { pending in await client.cancel(sessionId: pending.sessionId, at: pending.place, timeout: .milliseconds(500)) }
     let dispatcher = Dispatcher(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger, undo: undo)
-    let undoService = UndoService(queue: undo, client: client, logger: logger)
+    let undoService = UndoService(queue: undo, logger: logger)
     let reader = loadReader ?? DirectScrapeReader(client: client, timeout: configuration.scrapeTimeout)
     let poller = SubstationPoller(state: state, reader: reader, metrics: metrics, configuration: configuration, logger: logger)
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
-    BalancerRoutes(state: state, dispatcher: dispatcher, adminToken: configuration.adminToken, loadSource: reader.sourceName).add(
-        to: router)
+    let desk = SessionDesk(state: state, client: client, timeout: configuration.dispatchTimeout)
+    BalancerRoutes(
+        state: state, dispatcher: dispatcher, adminToken: configuration.adminToken, loadSource: reader.sourceName, desk: desk
+    ).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.view, policy: state.policy) }
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,

@@ -11,14 +11,22 @@ struct BalancerRoutes: Sendable {
     let dispatcher: Dispatcher
     let adminToken: String?
     let loadSource: String
+    let desk: SessionDesk
     /// What a client is told to wait before retrying when no substation has room.
     static let retryAfterSeconds = 5
-    /// Header naming the substation that admitted a session, for the gateway's later GET/DELETE.
-    static let substationURLHeader = HTTPField.Name("Substation-URL")!
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/route") { request, _ in try await route(request) }
         router.get("/substations") { _, _ in try WireJSON.response(currentView()) }
+        // Sessions by the id of their substation, and (for an order whose fate is unknown) anywhere.
+        router.get("/substations/:substation/sessions/:id") { _, context in
+            try await answer(desk.session(.GET, id: try Self.id(context), on: try context.parameters.require("substation")))
+        }
+        router.delete("/substations/:substation/sessions/:id") { _, context in
+            try await answer(desk.session(.DELETE, id: try Self.id(context), on: try context.parameters.require("substation")))
+        }
+        router.get("/sessions/:id") { _, context in try await answer(desk.anywhere(.GET, id: try Self.id(context))) }
+        router.delete("/sessions/:id") { _, context in try await answer(desk.anywhere(.DELETE, id: try Self.id(context))) }
         router.get("/health") { _, _ in
             try WireJSON.response(["status": "ok", "service": "balancer", "policy": state.policy.rawValue])
         }
@@ -43,6 +51,27 @@ struct BalancerRoutes: Sendable {
             recentDecisions: state.recentDecisions)
     }
 
+    static func id(_ context: BasicRequestContext) throws -> String {
+        let id = try context.parameters.require("id")
+        guard ChargeRequest.isValidIdentifier(id) else { throw Problem.notFound("no session \(id)") }
+        return id
+    }
+
+    private func answer(_ answer: SessionDesk.Answer) throws -> Response {
+        switch answer {
+        case .substation(let upstream):
+            var headers = HTTPFields()
+            headers[.contentType] = upstream.headers.first(name: "Content-Type") ?? "application/json"
+            return Response(status: .init(code: upstream.status), headers: headers, body: .init(byteBuffer: upstream.body))
+        case .unknownEverywhere:
+            throw Problem.notFound("no substation holds this session")
+        case .unknownSubstation:
+            throw Problem.unavailable("no substation with that id is known now; retry", retryAfterSeconds: 1)
+        case .unreachable(let substations):
+            throw Problem.badGateway("substations \(substations.joined(separator: ", ")) could not be asked")
+        }
+    }
+
     private func setDrained(_ context: BasicRequestContext, _ drained: Bool) throws -> Response {
         let id = try context.parameters.require("id")
         let found = state.withView { view -> Bool in
@@ -62,11 +91,9 @@ struct BalancerRoutes: Sendable {
         case .failure(let failure): throw Problem.invalidRequest(failure.errors)
         }
         switch await dispatcher.place(order) {
-        case .admitted(let answer, let url):
+        case .admitted(let answer, _):
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
-            headers[.location] = "\(url)/sessions/\(order.id)"
-            headers[Self.substationURLHeader] = url
             return Response(status: .created, headers: headers, body: .init(byteBuffer: answer.body))
         case .invalid(let answer):
             var headers = HTTPFields()

@@ -61,9 +61,7 @@ struct Dispatcher: Sendable {
                     state.refused(&attempt, failure: .unreachable)
                     refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
                     // It may have admitted the session before the answer was lost: undo, so the car is booked once.
-                    if !(await client.cancel(sessionId: order.id, at: decision.url, timeout: .milliseconds(500))) {
-                        undo.add(sessionId: order.id, url: decision.url)
-                    }
+                    await undo.undoNow(sessionId: order.id, at: decision.url)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GridHTTP
+import NIOHTTP1
 
 /// How the balancer talks to substations; a protocol so tests can stand in for the network.
 public protocol SubstationClient: Sendable {
@@ -10,6 +11,8 @@ public protocol SubstationClient: Sendable {
     /// `DELETE {url}/sessions/{id}`: undoes an order whose answer was lost. True when the
     /// substation answered (200 undone, 404 never admitted), false when it could not be asked.
     func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool
+    /// `GET` or `DELETE {url}/sessions/{id}`, the substation's answer as it is.
+    func session(_ method: HTTPMethod, id: String, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse
 }
 
 /// The real thing, over the process's one pooled HTTP client.
@@ -32,7 +35,13 @@ public struct HTTPSubstationClient: SubstationClient {
     }
 
     public func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool {
-        guard let answer = try? await upstream.send(.DELETE, url + "/sessions/\(sessionId)", timeout: timeout) else { return false }
+        guard let answer = try? await session(.DELETE, id: sessionId, at: url, timeout: timeout) else { return false }
         return answer.status == 200 || answer.status == 404
+    }
+
+    public func session(_ method: HTTPMethod, id: String, at url: String, timeout: Duration) async throws(UpstreamFailure)
+        -> UpstreamResponse
+    {
+        try await upstream.send(method, url + "/sessions/\(id)", timeout: timeout)
     }
 }

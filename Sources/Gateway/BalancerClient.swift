@@ -2,12 +2,16 @@ import Foundation
 import GridHTTP
 import NIOHTTP1
 
-/// How the gateway talks to the balancer and, for an existing session, to its substation.
+/// How the gateway talks to the balancer: every request, reads of sessions included, goes through
+/// it (data flows one way; substations are named by id, never by address).
 public protocol BalancerClient: Sendable {
     func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse
     func substations() async throws(UpstreamFailure) -> UpstreamResponse
-    func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse
-    func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse
+    /// `GET` or `DELETE` a session at the substation with id `substationId`.
+    func session(_ method: HTTPMethod, _ id: String, on substationId: String) async throws(UpstreamFailure) -> UpstreamResponse
+    /// `GET` or `DELETE` an order at whichever substation holds it (its fate was unknown); a
+    /// `DELETE` leaves the others a tombstone. 404: no substation holds it.
+    func order(_ method: HTTPMethod, _ id: String) async throws(UpstreamFailure) -> UpstreamResponse
     /// Passes an admin call (`/admin/...`) on to the balancer with the caller's Authorization.
     func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure) -> UpstreamResponse
 }
@@ -52,8 +56,16 @@ public struct HTTPBalancerClient: BalancerClient {
         }
     }
 
-    public func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse {
-        try await upstream.send(.GET, "\(substationURL)/sessions/\(id)", timeout: configuration.substationTimeout)
+    public func session(_ method: HTTPMethod, _ id: String, on substationId: String) async throws(UpstreamFailure) -> UpstreamResponse {
+        try await firstListening { (balancerURL) throws(UpstreamFailure) in
+            try await upstream.send(method, "\(balancerURL)/substations/\(substationId)/sessions/\(id)", timeout: configuration.substationTimeout)
+        }
+    }
+
+    public func order(_ method: HTTPMethod, _ id: String) async throws(UpstreamFailure) -> UpstreamResponse {
+        try await firstListening { (balancerURL) throws(UpstreamFailure) in
+            try await upstream.send(method, "\(balancerURL)/sessions/\(id)", timeout: configuration.balancerTimeout)
+        }
     }
 
     public func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure)
@@ -69,9 +81,5 @@ public struct HTTPBalancerClient: BalancerClient {
                 try await upstream.send(method, balancerURL + path, json: body, headers: headers, timeout: configuration.substationTimeout))
         }
         return answers.first { !(200..<300).contains($0.status) } ?? answers[0]
-    }
-
-    public func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse {
-        try await upstream.send(.DELETE, "\(substationURL)/sessions/\(id)", timeout: configuration.substationTimeout)
     }
 }

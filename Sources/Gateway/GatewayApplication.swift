@@ -1,3 +1,4 @@
+import GridCore
 import GridHTTP
 import Hummingbird
 import Logging
@@ -11,6 +12,7 @@ public func buildGatewayApplication(
     directory: any SessionDirectory = InMemorySessionDirectory(),
     idempotencyArchive: (any IdempotencyArchive)? = nil,
     restoredAnswers: [ArchivedAnswer] = [],
+    restoredOrders: [BoundOrder] = [],
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
@@ -21,13 +23,18 @@ public func buildGatewayApplication(
     if let rateLimit = configuration.rateLimitPerSecond {
         router.middlewares.add(RateLimitMiddleware(ratePerSecond: rateLimit))
     }
-    GatewayRoutes(
-        balancer: balancer, directory: directory,
-        idempotency: IdempotencyStore(archive: idempotencyArchive, restored: restoredAnswers)
-    ).add(to: router)
+    let undo = UndoQueue { pending in
+        guard let answer = try? await balancer.order(.DELETE, pending.sessionId) else { return false }
+        return answer.status == 200 || answer.status == 404
+    }
+    let idempotency = IdempotencyStore(
+        archive: idempotencyArchive, restored: restoredAnswers, restoredOrders: restoredOrders,
+        fateWindowSeconds: configuration.balancerTimeout.inSeconds)
+    GatewayRoutes(balancer: balancer, directory: directory, idempotency: idempotency, undo: undo).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry)
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,
+        services: [UndoService(queue: undo, logger: logger)],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },

@@ -1,30 +1,45 @@
 import Foundation
+import GridCore
 import GridStore
 import HTTPTypes
 import NIOCore
 
-/// The gateway's durable memory in one SQLite file: where every answered charge request lives,
-/// and the final answers to requests that carried an `Idempotency-Key`.
+/// The gateway's durable memory in one SQLite file: which substation holds every answered charge
+/// request, the order id each `Idempotency-Key` is bound to, and the final answers to them.
 public final class GatewayDatabase: SessionDirectory, IdempotencyArchive {
     private let store: SQLiteStore
 
-    static let schema = [
-        """
-        CREATE TABLE IF NOT EXISTS sessions (
-            id TEXT PRIMARY KEY, substation_id TEXT NOT NULL, substation_url TEXT NOT NULL, recorded_at REAL NOT NULL)
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS idempotency_answers (
-            key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, headers TEXT NOT NULL,
-            body BLOB NOT NULL, answered_at REAL NOT NULL)
-        """,
+    static let migrations = [
+        Migration(
+            version: 1,
+            [
+                """
+                CREATE TABLE IF NOT EXISTS sessions (
+                    id TEXT PRIMARY KEY, substation_id TEXT NOT NULL, substation_url TEXT NOT NULL, recorded_at REAL NOT NULL)
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS idempotency_answers (
+                    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, headers TEXT NOT NULL,
+                    body BLOB NOT NULL, answered_at REAL NOT NULL)
+                """,
+            ]),
+        // Sessions are found by their substation's id, not its address; keys are bound to order ids.
+        Migration(
+            version: 2,
+            [
+                "ALTER TABLE sessions DROP COLUMN substation_url",
+                """
+                CREATE TABLE idempotency_orders (
+                    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, order_id TEXT NOT NULL, since REAL NOT NULL)
+                """,
+            ]),
     ]
 
     /// Opens `gateway.sqlite` in `folder`.
     public static func open(folder: String) async throws -> GatewayDatabase {
         let path = URL(fileURLWithPath: folder).appendingPathComponent("gateway.sqlite").path
         do {
-            return GatewayDatabase(store: try await SQLiteStore.open(path: path, schema: schema))
+            return GatewayDatabase(store: try await SQLiteStore.open(path: path, migrations: migrations))
         } catch {
             throw StoreOpeningError(path: path, underlying: error)
         }
@@ -36,45 +51,79 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive {
 
     public func record(_ id: String, at location: SessionLocation) async throws {
         try await store.execute(
-            "INSERT OR REPLACE INTO sessions (id, substation_id, substation_url, recorded_at) VALUES (?, ?, ?, ?)",
-            [.text(id), .text(location.substationId), .text(location.substationURL), .float(Date().timeIntervalSince1970)])
+            "INSERT OR REPLACE INTO sessions (id, substation_id, recorded_at) VALUES (?, ?, ?)",
+            [.text(id), .text(location.substationId), .float(Date().timeIntervalSince1970)])
     }
 
     public func location(of id: String) async throws -> SessionLocation? {
-        let rows = try await store.rows("SELECT substation_id, substation_url FROM sessions WHERE id = ?", [.text(id)])
-        guard let row = rows.first, let substationId = row.column("substation_id")?.string,
-            let substationURL = row.column("substation_url")?.string
-        else { return nil }
-        return SessionLocation(substationId: substationId, substationURL: substationURL)
+        guard let row = try await store.rows("SELECT substation_id FROM sessions WHERE id = ?", [.text(id)]).first else { return nil }
+        guard let substationId = row.column("substation_id")?.string else {
+            throw UnreadableRowError(table: "sessions", key: id, reason: "no substation_id")
+        }
+        return SessionLocation(substationId: substationId)
+    }
+
+    public func bind(_ order: BoundOrder) async throws {
+        try await store.execute(
+            "INSERT OR REPLACE INTO idempotency_orders (key, fingerprint, order_id, since) VALUES (?, ?, ?, ?)",
+            [.text(order.key), .text(order.fingerprint), .text(order.orderId), .float(order.since)])
+    }
+
+    public func unbind(key: String) async throws {
+        try await store.execute("DELETE FROM idempotency_orders WHERE key = ?", [.text(key)])
     }
 
     public func keep(_ answer: ArchivedAnswer) async throws {
         let headers = try JSONEncoder().encode(answer.headers.map { [$0.name, $0.value] })
-        try await store.execute(
-            """
-            INSERT OR REPLACE INTO idempotency_answers (key, fingerprint, status, headers, body, answered_at)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(answer.key), .text(answer.fingerprint), .integer(answer.status), .text(String(decoding: headers, as: UTF8.self)),
-                .blob(ByteBuffer(bytes: answer.body)), .float(answer.answeredAt),
-            ])
+        try await store.transaction { transaction in
+            try await transaction.execute(
+                """
+                INSERT OR REPLACE INTO idempotency_answers (key, fingerprint, status, headers, body, answered_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(answer.key), .text(answer.fingerprint), .integer(answer.status),
+                    .text(String(decoding: headers, as: UTF8.self)), .blob(ByteBuffer(bytes: answer.body)), .float(answer.answeredAt),
+                ])
+            try await transaction.execute("DELETE FROM idempotency_orders WHERE key = ?", [.text(answer.key)])
+        }
     }
 
     public func answers(since time: Double) async throws -> [ArchivedAnswer] {
         try await store.execute("DELETE FROM idempotency_answers WHERE answered_at < ?", [.float(time)])
         let rows = try await store.rows(
             "SELECT key, fingerprint, status, headers, body, answered_at FROM idempotency_answers ORDER BY answered_at")
-        return rows.compactMap { row in
-            guard let key = row.column("key")?.string, let fingerprint = row.column("fingerprint")?.string,
-                let status = row.column("status")?.integer, let headerText = row.column("headers")?.string,
-                let pairs = try? JSONDecoder().decode([[String]].self, from: Data(headerText.utf8)),
-                case .blob(let body)? = row.column("body"), let answeredAt = row.column("answered_at")?.double
-            else { return nil }
-            let headers = pairs.compactMap { pair in pair.count == 2 ? (name: pair[0], value: pair[1]) : nil }
+        return try rows.map { row in
+            let key = row.column("key")?.string ?? "?"
+            guard let fingerprint = row.column("fingerprint")?.string, let status = row.column("status")?.integer,
+                let headerText = row.column("headers")?.string, case .blob(let body)? = row.column("body"),
+                let answeredAt = row.column("answered_at")?.double
+            else { throw UnreadableRowError(table: "idempotency_answers", key: key, reason: "a column is missing or of another type") }
+            let pairs: [[String]]
+            do {
+                pairs = try JSONDecoder().decode([[String]].self, from: Data(headerText.utf8))
+            } catch {
+                throw UnreadableRowError(table: "idempotency_answers", key: key, reason: "headers: \(error)")
+            }
+            guard pairs.allSatisfy({ $0.count == 2 }) else {
+                throw UnreadableRowError(table: "idempotency_answers", key: key, reason: "headers are not name-value pairs")
+            }
             return ArchivedAnswer(
-                key: key, fingerprint: fingerprint, status: status, headers: headers, body: Array(body.readableBytesView),
-                answeredAt: answeredAt)
+                key: key, fingerprint: fingerprint, status: status, headers: pairs.map { (name: $0[0], value: $0[1]) },
+                body: Array(body.readableBytesView), answeredAt: answeredAt)
+        }
+    }
+
+    public func boundOrders(since time: Double) async throws -> [BoundOrder] {
+        try await store.execute("DELETE FROM idempotency_orders WHERE since < ?", [.float(time)])
+        return try await store.rows("SELECT key, fingerprint, order_id, since FROM idempotency_orders ORDER BY since").map { row in
+            guard let key = row.column("key")?.string, let fingerprint = row.column("fingerprint")?.string,
+                let orderId = row.column("order_id")?.string, let since = row.column("since")?.double
+            else {
+                throw UnreadableRowError(
+                    table: "idempotency_orders", key: row.column("key")?.string ?? "?", reason: "a column is missing or of another type")
+            }
+            return BoundOrder(key: key, fingerprint: fingerprint, orderId: orderId, since: since)
         }
     }
 

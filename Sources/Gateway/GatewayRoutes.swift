@@ -10,6 +10,8 @@ struct GatewayRoutes: Sendable {
     let balancer: any BalancerClient
     let directory: any SessionDirectory
     let idempotency: IdempotencyStore
+    /// Orders whose fate is unknown and that no client will resolve: undone through the balancer.
+    let undo: UndoQueue
     let tally = AnswerTally()
     static let chargeRequests = "/api/v1/charge-requests"
 
@@ -82,18 +84,30 @@ struct GatewayRoutes: Sendable {
     }
 
     private func book(_ chargeRequest: ChargeRequest) async throws -> Response {
-        try await bookAnswer(chargeRequest).response()
+        let orderId = UUID().uuidString.lowercased()
+        switch try await bookAnswer(chargeRequest, orderId: orderId) {
+        case .answered(let answer):
+            return answer.response()
+        case .fateUnknown(let problem):
+            // Nobody will ask again for this order: undo it, so no session lives that the client was not told of.
+            await undo.undoNow(sessionId: orderId, at: "balancer")
+            throw problem
+        }
     }
 
     /// `POST /api/v1/charge-requests`, with `Idempotency-Key` honoured: the same key and body get
-    /// the first answer again and book nothing; the same key with another body is a 422.
+    /// the first answer again and book nothing; the same key with another body is a 422. The key
+    /// is bound to its order id before the order is placed, so a retry after a lost answer
+    /// resolves that order instead of booking a second.
     private func chargeRequest(_ request: Request) async throws -> Response {
         let json = try await WireJSON.readObject(from: request)
-        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return try await book(json) }
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return try await book(validated(json)) }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem.invalidRequest([FieldError(field: "Idempotency-Key", message: "must be 1-255 visible ASCII characters")])
         }
+        let chargeRequest = try validated(json)
         let fingerprint = String(decoding: (try? WireJSON.encoder.encode(json)) ?? Data(), as: UTF8.self)
+        let outcome: BookingOutcome
         switch idempotency.check(key: key, fingerprint: fingerprint) {
         case .replay(let answer):
             return answer.response(replayed: true)
@@ -104,26 +118,37 @@ struct GatewayRoutes: Sendable {
         case .inProgress:
             throw Problem(
                 status: .conflict, slug: "idempotency-key-in-progress", title: "Request in progress",
-                detail: "a request with this Idempotency-Key is still being answered; retry shortly")
-        case .proceed:
-            do {
-                let answer = try await bookAnswer(validated(json))
-                // A full grid may have room on the next try: only final answers are kept.
-                if answer.status == 503 {
-                    idempotency.abandon(key: key)
-                } else {
-                    await idempotency.record(key: key, fingerprint: fingerprint, answer: answer)
-                }
-                return answer.response()
-            } catch {
-                idempotency.abandon(key: key)
-                throw error
-            }
+                detail: "a request with this Idempotency-Key is still being answered, or its order may still land; retry shortly",
+                retryAfterSeconds: 1)
+        case .proceed(let orderId):
+            try await idempotency.bind(key: key)
+            outcome = try await settling(key) { try await bookAnswer(chargeRequest, orderId: orderId) }
+        case .resolve(let orderId):
+            outcome = try await settling(key) { try await resolveAnswer(chargeRequest, orderId: orderId) }
+        }
+        switch outcome {
+        case .answered(let answer) where answer.status == 503:
+            // Nothing was booked (the balancer undoes what it is unsure of): a retry may find room.
+            await idempotency.abandon(key: key)
+            return answer.response()
+        case .answered(let answer):
+            try await idempotency.record(key: key, fingerprint: fingerprint, answer: answer)
+            return answer.response()
+        case .fateUnknown(let problem):
+            // The key keeps its order: the client's retry resolves it.
+            idempotency.markUnresolved(key: key)
+            throw problem
         }
     }
 
-    private func book(_ json: JSONValue) async throws -> Response {
-        try await book(validated(json))
+    /// Runs an attempt for `key`; any error it throws means nothing was booked.
+    private func settling(_ key: String, _ attempt: () async throws -> BookingOutcome) async throws -> BookingOutcome {
+        do {
+            return try await attempt()
+        } catch {
+            await idempotency.abandon(key: key)
+            throw error
+        }
     }
 
     private func validated(_ json: JSONValue) throws -> ChargeRequest {
@@ -133,47 +158,79 @@ struct GatewayRoutes: Sendable {
         }
     }
 
-    private func bookAnswer(_ chargeRequest: ChargeRequest) async throws -> BookingAnswer {
-        let order = SessionOrder(id: UUID().uuidString.lowercased(), request: chargeRequest)
+    /// What one attempt to book came to.
+    enum BookingOutcome: Sendable {
+        /// A final answer (201, 4xx, 503): the order's fate is known.
+        case answered(BookingAnswer)
+        /// The order may or may not have been booked (the balancer timed out or broke off, or
+        /// the booking could not be recorded): `problem` is what the client hears now.
+        case fateUnknown(Problem)
+    }
+
+    /// Places order `orderId` through the balancer. Throws only when nothing was booked.
+    private func bookAnswer(_ chargeRequest: ChargeRequest, orderId: String) async throws -> BookingOutcome {
+        let order = SessionOrder(id: orderId, request: chargeRequest)
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
             answer = try await balancer.route(order)
+        } catch .refused {
+            throw Self.problem(for: .refused, upstream: "balancer")  // no balancer took the order
         } catch {
-            throw Self.problem(for: error, upstream: "balancer")
+            return .fateUnknown(Self.problem(for: error, upstream: "balancer"))
         }
         switch answer.status {
         case 201:
-            guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data),
-                let substationURL = answer.headers.first(name: "Substation-URL")
-            else {
-                throw Problem.badGateway("the balancer's answer could not be read")
+            guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data), session.id == orderId else {
+                return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
             }
-            try await remember(session, at: substationURL)
-            tally.count(status: 201)
-            var headers = HTTPFields()
-            headers[.location] = "\(Self.chargeRequests)/\(session.id)"
-            headers[.contentType] = "application/json"
-            return BookingAnswer(status: 201, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(session)))
+            return try await booked(session)
         case 400...499, 503:
             tally.count(status: answer.status)
             var headers = HTTPFields()
             headers[.contentType] = answer.headers.first(name: "Content-Type") ?? Problem.mediaType
             if let retryAfter = answer.headers.first(name: "Retry-After") { headers[.retryAfter] = retryAfter }
-            return BookingAnswer(status: answer.status, headers: headers, body: answer.body)
+            return .answered(BookingAnswer(status: answer.status, headers: headers, body: answer.body))
         default:
-            throw Problem.badGateway("the balancer answered \(answer.status)")
+            return .fateUnknown(Problem.badGateway("the balancer answered \(answer.status)"))
         }
     }
 
-    /// Records where a booked session lives before anyone hears of it. If that fails, the
-    /// booking is undone (best effort) and the client told to retry: no 201 the gateway could forget.
-    private func remember(_ session: SessionResource, at substationURL: String) async throws {
-        do {
-            try await directory.record(session.id, at: SessionLocation(substationId: session.substationId, substationURL: substationURL))
+    /// An order whose first attempt ended with its fate unknown: if a substation holds it, that
+    /// is the booking; if none does (or only as undone), it is placed again under the same id.
+    private func resolveAnswer(_ chargeRequest: ChargeRequest, orderId: String) async throws -> BookingOutcome {
+        let found: UpstreamResponse
+        do throws(UpstreamFailure) {
+            found = try await balancer.order(.GET, orderId)
         } catch {
-            _ = try? await balancer.cancelSession(session.id, at: substationURL)
-            throw Problem.storageUnavailable("the gateway could not record the booking, so it was undone; retry")
+            return .fateUnknown(Self.problem(for: error, upstream: "balancer"))
         }
+        switch found.status {
+        case 200:
+            guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: found.data) else {
+                return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
+            }
+            if session.status != .cancelled { return try await booked(session) }
+            return try await bookAnswer(chargeRequest, orderId: orderId)
+        case 404:
+            return try await bookAnswer(chargeRequest, orderId: orderId)
+        default:
+            return .fateUnknown(Problem.badGateway("where order \(orderId) landed cannot be told now; retry"))
+        }
+    }
+
+    /// Records where a booked session lives before anyone hears of it; if that fails, the
+    /// booking's fate is for the caller to settle (undo it, or leave it to a keyed retry).
+    private func booked(_ session: SessionResource) async throws -> BookingOutcome {
+        do {
+            try await directory.record(session.id, at: SessionLocation(substationId: session.substationId))
+        } catch {
+            return .fateUnknown(Problem.storageUnavailable("the gateway could not record the booking; retry"))
+        }
+        tally.count(status: 201)
+        var headers = HTTPFields()
+        headers[.location] = "\(Self.chargeRequests)/\(session.id)"
+        headers[.contentType] = "application/json"
+        return .answered(BookingAnswer(status: 201, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(session))))
     }
 
     private func forward(id: String, cancel: Bool) async throws -> Response {
@@ -188,15 +245,12 @@ struct GatewayRoutes: Sendable {
         }
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
-            answer =
-                cancel
-                ? try await balancer.cancelSession(id, at: location.substationURL)
-                : try await balancer.session(id, at: location.substationURL)
+            answer = try await balancer.session(cancel ? .DELETE : .GET, id, on: location.substationId)
         } catch {
-            throw Self.problem(for: error, upstream: "substation \(location.substationId)")
+            throw Self.problem(for: error, upstream: "balancer")
         }
         switch answer.status {
-        case 200: return Self.passThrough(answer)
+        case 200, 502, 503: return Self.passThrough(answer)
         case 404: throw Problem.badGateway("substation \(location.substationId) no longer knows charge request \(id)")
         default: throw Problem.badGateway("substation \(location.substationId) answered \(answer.status)")
         }

@@ -1,3 +1,5 @@
+import GridCore
+
 /// A final answer to a request that carried an `Idempotency-Key`, as kept across restarts.
 public struct ArchivedAnswer: Sendable, Equatable {
     public var key: String
@@ -25,9 +27,17 @@ public struct ArchivedAnswer: Sendable, Equatable {
     }
 }
 
-/// Where idempotent answers outlive the gateway process.
+/// Where idempotent requests outlive the gateway process: the order id each key is bound to
+/// until its answer is final, then the final answer.
 public protocol IdempotencyArchive: Sendable {
+    /// Keeps the binding of a key to its order id; returns once it is kept.
+    func bind(_ order: BoundOrder) async throws
+    /// The key's order booked nothing: a retry may place a fresh one.
+    func unbind(key: String) async throws
+    /// Keeps the final answer (and drops the key's binding, in one step).
     func keep(_ answer: ArchivedAnswer) async throws
     /// The answers given at or after `time` (older ones are dropped).
     func answers(since time: Double) async throws -> [ArchivedAnswer]
+    /// Keys still bound to an order without a final answer, bound at or after `time`.
+    func boundOrders(since time: Double) async throws -> [BoundOrder]
 }

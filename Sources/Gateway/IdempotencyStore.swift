@@ -1,42 +1,64 @@
 import Foundation
 import GridCore
+import GridHTTP
 import HTTPTypes
-import Logging
 import NIOCore
 import Synchronization
 
-/// The gateway's idempotency ledger behind a lock, on wall-clock time. Keys live 24 h; with an
-/// archive, final answers are also kept there and survive a restart.
+/// The gateway's idempotency ledger behind a lock, with an archive (when there is one) that
+/// keeps each key's order id before the order is placed and its final answer before the client
+/// hears it. Keys live 24 h.
 final class IdempotencyStore: Sendable {
-    private let ledger = Mutex(IdempotencyLedger<GatewayRoutes.BookingAnswer>())
+    typealias Ledger = IdempotencyLedger<GatewayRoutes.BookingAnswer>
+    private let ledger: Mutex<Ledger>
     private let archive: (any IdempotencyArchive)?
-    private let logger = Logger(label: "smartgrid.gateway")
+    private let now: @Sendable () -> Double
 
-    /// - Parameter restored: answers read back from `archive` at start.
-    init(archive: (any IdempotencyArchive)?, restored: [ArchivedAnswer]) {
+    /// - Parameters:
+    ///   - restored: answers and bound orders read back from `archive` at start.
+    ///   - fateWindowSeconds: how long after an attempt its order may still land (the gateway's
+    ///     wait for the balancer).
+    ///   - now: wall-clock seconds since 1970.
+    init(
+        archive: (any IdempotencyArchive)?, restored: [ArchivedAnswer], restoredOrders: [BoundOrder] = [],
+        fateWindowSeconds: Double, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         self.archive = archive
-        ledger.withLock { ledger in
-            for answer in restored {
-                var headers = HTTPFields()
-                for (name, value) in answer.headers {
-                    if let field = HTTPField.Name(name) { headers[field] = value }
-                }
-                let booking = GatewayRoutes.BookingAnswer(status: answer.status, headers: headers, body: ByteBuffer(bytes: answer.body))
-                ledger.record(key: answer.key, fingerprint: answer.fingerprint, answer: booking, now: answer.answeredAt)
+        self.now = now
+        var ledger = Ledger(fateWindowSeconds: fateWindowSeconds)
+        for answer in restored {
+            var headers = HTTPFields()
+            for (name, value) in answer.headers {
+                if let field = HTTPField.Name(name) { headers[field] = value }
             }
+            let booking = GatewayRoutes.BookingAnswer(status: answer.status, headers: headers, body: ByteBuffer(bytes: answer.body))
+            ledger.record(key: answer.key, fingerprint: answer.fingerprint, answer: booking, now: answer.answeredAt)
+        }
+        for order in restoredOrders { ledger.restore(order) }
+        self.ledger = Mutex(ledger)
+    }
+
+    func check(key: String, fingerprint: String) -> Ledger.Verdict {
+        let now = now()
+        return ledger.withLock { $0.check(key: key, fingerprint: fingerprint, now: now, newOrderId: { UUID().uuidString.lowercased() }) }
+    }
+
+    /// Keeps the key's order id before the order is placed; if it cannot be kept, the key is
+    /// forgotten and nothing is placed.
+    func bind(key: String) async throws {
+        guard let archive, let bound = ledger.withLock({ $0.boundOrder(key: key) }) else { return }
+        do {
+            try await archive.bind(bound)
+        } catch {
+            ledger.withLock { $0.abandon(key: key) }
+            throw Problem.storageUnavailable("the gateway could not record the request, so nothing was booked; retry")
         }
     }
 
-    private var now: Double { Date().timeIntervalSince1970 }
-
-    func check(key: String, fingerprint: String) -> IdempotencyLedger<GatewayRoutes.BookingAnswer>.Verdict {
-        let now = now
-        return ledger.withLock { $0.check(key: key, fingerprint: fingerprint, now: now) }
-    }
-
-    /// Keeps the final answer: in the archive first (if any), so a retry after a crash replays it.
-    func record(key: String, fingerprint: String, answer: GatewayRoutes.BookingAnswer) async {
-        let now = now
+    /// Keeps the final answer, in the archive first: a retry after a crash replays it. If it
+    /// cannot be kept, the order stays unresolved and the client is told to retry.
+    func record(key: String, fingerprint: String, answer: GatewayRoutes.BookingAnswer) async throws {
+        let now = now()
         if let archive {
             let archived = ArchivedAnswer(
                 key: key, fingerprint: fingerprint, status: answer.status,
@@ -45,13 +67,23 @@ final class IdempotencyStore: Sendable {
             do {
                 try await archive.keep(archived)
             } catch {
-                logger.error("could not archive the answer to an idempotent request", metadata: ["error": "\(error)"])
+                markUnresolved(key: key)
+                throw Problem.storageUnavailable("the gateway could not record the answer; retry with the same Idempotency-Key")
             }
         }
         ledger.withLock { $0.record(key: key, fingerprint: fingerprint, answer: answer, now: now) }
     }
 
-    func abandon(key: String) {
+    /// Nothing was booked: a retry places a fresh order.
+    func abandon(key: String) async {
         ledger.withLock { $0.abandon(key: key) }
+        // Should this fail, the binding outlives the key's abandonment; a retry then resolves the
+        // order, finds it nowhere and places it: still booked once.
+        try? await archive?.unbind(key: key)
+    }
+
+    /// The order's fate is unknown: the next retry with the key resolves it.
+    func markUnresolved(key: String) {
+        ledger.withLock { $0.markUnresolved(key: key) }
     }
 }

@@ -1,13 +1,12 @@
 import Synchronization
 
-/// Where a charge request's session lives, so GET and DELETE reach the right substation.
+/// Where a charge request's session lives: the id of its substation (never its address, which
+/// changes when the substation moves), so GET and DELETE reach it through the balancer.
 public struct SessionLocation: Codable, Equatable, Sendable {
     public var substationId: String
-    public var substationURL: String
 
-    public init(substationId: String, substationURL: String) {
+    public init(substationId: String) {
         self.substationId = substationId
-        self.substationURL = substationURL
     }
 }
 

@@ -4,12 +4,15 @@ public enum AdmissionRefusal: Error, Equatable, Sendable {
     /// Admitting would leave some session below the minimum power.
     case insufficientPower(minimumShareKW: Double)
     case duplicateSession(id: String)
+    /// The order was withdrawn (DELETE) before it arrived: it must never start.
+    case withdrawnOrder(id: String)
 
     public var reason: String {
         switch self {
         case .noFreeChargingPoint: "no-free-charging-point"
         case .insufficientPower: "insufficient-power"
         case .duplicateSession: "duplicate-session"
+        case .withdrawnOrder: "withdrawn-order"
         }
     }
 
@@ -21,6 +24,8 @@ public enum AdmissionRefusal: Error, Equatable, Sendable {
             "admitting this session would leave a session with \(Self.format(share)) kW, below the \(SubstationSpec.minimumSessionPowerKW) kW minimum"
         case .duplicateSession(let id):
             "a session with id \(id) already exists"
+        case .withdrawnOrder(let id):
+            "order \(id) was withdrawn before it arrived"
         }
     }
 

@@ -1,19 +1,37 @@
-/// Remembers the answers to requests that carried an `Idempotency-Key`, so a client's retry gets
-/// the first answer again and books nothing new. Pure: the owner supplies the time.
+/// Remembers what became of requests that carried an `Idempotency-Key`, so a client's retry gets
+/// the first answer again and never books twice. Each key is bound to one order id from its
+/// first request on: a retry after an unknown fate (the balancer timed out, the gateway
+/// crashed) resolves that order instead of placing a second one. Pure: the owner supplies the
+/// time and fresh order ids.
 public struct IdempotencyLedger<Answer: Sendable>: Sendable {
-    public enum Verdict: Sendable {
-        /// First time: go ahead, then `record` the answer (or `abandon` the key).
-        case proceed
+    public enum Verdict: Sendable, Equatable {
+        /// First time: keep the binding of the key to `orderId`, place the order, then `record`
+        /// the answer, `abandon` the key (nothing was booked) or mark it `unresolved`.
+        case proceed(orderId: String)
+        /// The order's first attempt ended without knowing its fate: find out whether `orderId`
+        /// landed (then answer as if just booked), else place the same order id again.
+        case resolve(orderId: String)
         /// Seen with the same body: answer this again.
         case replay(Answer)
         /// Seen with another body: refuse (422).
         case conflict
-        /// The first request with this key is still being answered (409).
+        /// The order is still being placed, or may still land: retry shortly (409).
         case inProgress
+
+        public static func == (lhs: Verdict, rhs: Verdict) -> Bool {
+            switch (lhs, rhs) {
+            case (.proceed(let a), .proceed(let b)), (.resolve(let a), .resolve(let b)): a == b
+            case (.replay, .replay), (.conflict, .conflict), (.inProgress, .inProgress): true
+            default: false
+            }
+        }
     }
 
     private enum Entry {
-        case pending(fingerprint: String, since: Double)
+        /// An attempt is under way in this process.
+        case placing(BoundOrder)
+        /// No attempt under way, fate unknown.
+        case unresolved(BoundOrder)
         case done(fingerprint: String, answer: Answer, at: Double)
     }
 
@@ -21,34 +39,67 @@ public struct IdempotencyLedger<Answer: Sendable>: Sendable {
     private var order: [String] = []
     public let lifetimeSeconds: Double
     public let capacity: Int
+    /// How long after an attempt started its order may still land (the balancer's own deadline
+    /// for placing it): a retry sooner than that is told to wait rather than risk a second booking.
+    public let fateWindowSeconds: Double
 
-    public init(lifetimeSeconds: Double = 24 * 3600, capacity: Int = 100_000) {
+    public init(lifetimeSeconds: Double = 24 * 3600, capacity: Int = 100_000, fateWindowSeconds: Double = 6) {
         self.lifetimeSeconds = lifetimeSeconds
         self.capacity = capacity
+        self.fateWindowSeconds = fateWindowSeconds
     }
 
-    /// What to do with a request carrying `key` and a body whose canonical form is `fingerprint`.
-    public mutating func check(key: String, fingerprint: String, now: Double) -> Verdict {
+    /// What to do with a request carrying `key` and a body whose canonical form is `fingerprint`;
+    /// `newOrderId` is used only if the key is new.
+    public mutating func check(key: String, fingerprint: String, now: Double, newOrderId: () -> String) -> Verdict {
         switch entries[key] {
         case .done(let recorded, let answer, let at) where now - at < lifetimeSeconds:
             return recorded == fingerprint ? .replay(answer) : .conflict
-        case .pending(let recorded, let since) where now - since < 60:
-            return recorded == fingerprint ? .inProgress : .conflict
+        case .placing(let bound) where now - bound.since < lifetimeSeconds:
+            return bound.fingerprint == fingerprint ? .inProgress : .conflict
+        case .unresolved(var bound) where now - bound.since < lifetimeSeconds:
+            guard bound.fingerprint == fingerprint else { return .conflict }
+            guard now - bound.since >= fateWindowSeconds else { return .inProgress }
+            bound.since = now
+            entries[key] = .placing(bound)
+            return .resolve(orderId: bound.orderId)
         default:
-            entries[key] = .pending(fingerprint: fingerprint, since: now)
+            let orderId = newOrderId()
+            entries[key] = .placing(BoundOrder(key: key, fingerprint: fingerprint, orderId: orderId, since: now))
             order.append(key)
             evict(now: now)
-            return .proceed
+            return .proceed(orderId: orderId)
+        }
+    }
+
+    /// The order under `key`, while it has no final answer.
+    public func boundOrder(key: String) -> BoundOrder? {
+        switch entries[key] {
+        case .placing(let bound), .unresolved(let bound): bound
+        default: nil
         }
     }
 
     public mutating func record(key: String, fingerprint: String, answer: Answer, now: Double) {
+        if entries[key] == nil { order.append(key) }
         entries[key] = .done(fingerprint: fingerprint, answer: answer, at: now)
     }
 
-    /// The request failed in a way a retry may fix: forget the key.
+    /// Nothing was booked and nothing can be (a full grid, a refused connection): forget the key,
+    /// so a retry places a fresh order.
     public mutating func abandon(key: String) {
         entries[key] = nil
+    }
+
+    /// The attempt ended without knowing whether the order landed: the next retry resolves it.
+    public mutating func markUnresolved(key: String) {
+        if case .placing(let bound) = entries[key] { entries[key] = .unresolved(bound) }
+    }
+
+    /// Puts back an order kept across a restart: its attempt died with the process.
+    public mutating func restore(_ bound: BoundOrder) {
+        if entries[bound.key] == nil { order.append(bound.key) }
+        entries[bound.key] = .unresolved(bound)
     }
 
     public var count: Int { entries.count }
@@ -64,7 +115,7 @@ public struct IdempotencyLedger<Answer: Sendable>: Sendable {
     private func isExpired(_ key: String, now: Double) -> Bool {
         switch entries[key] {
         case .done(_, _, let at): now - at >= lifetimeSeconds
-        case .pending(_, let since): now - since >= 60
+        case .placing(let bound), .unresolved(let bound): now - bound.since >= lifetimeSeconds
         case nil: true
         }
     }

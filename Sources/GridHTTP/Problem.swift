@@ -100,6 +100,13 @@ extension Problem {
             retryAfterSeconds: 1)
     }
 
+    /// Something the answer depends on is not there right now; retry shortly.
+    public static func unavailable(_ detail: String, retryAfterSeconds: Int) -> Problem {
+        Problem(
+            status: .serviceUnavailable, slug: "temporarily-unavailable", title: "Temporarily unavailable", detail: detail,
+            retryAfterSeconds: retryAfterSeconds)
+    }
+
     public static func badGateway(_ detail: String) -> Problem {
         Problem(status: .badGateway, slug: "upstream-unreachable", title: "Upstream unreachable", detail: detail)
     }

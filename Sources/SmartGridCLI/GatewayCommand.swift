@@ -30,7 +30,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         let app = buildGatewayApplication(
             configuration, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: configuration),
-            directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers,
+            directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers, restoredOrders: storage.restoredOrders,
             onListening: announce("gateway"))
         try await runServices([client, app], logger: configuration.server.logger("smartgrid")) { await storage.close() }
     }

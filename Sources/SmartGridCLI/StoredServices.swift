@@ -9,12 +9,21 @@ struct GatewayStorage {
     var database: GatewayDatabase?
     var directory: any SessionDirectory
     var restoredAnswers: [ArchivedAnswer]
+    var restoredOrders: [BoundOrder]
 
     static func open(folder: String?, now: Double) async throws -> GatewayStorage {
-        guard let folder else { return GatewayStorage(database: nil, directory: InMemorySessionDirectory(), restoredAnswers: []) }
+        guard let folder else {
+            return GatewayStorage(database: nil, directory: InMemorySessionDirectory(), restoredAnswers: [], restoredOrders: [])
+        }
         let database = try await GatewayDatabase.open(folder: folder)
-        let answers = try await database.answers(since: now - 24 * 3600)
-        return GatewayStorage(database: database, directory: database, restoredAnswers: answers)
+        do {
+            let answers = try await database.answers(since: now - 24 * 3600)
+            let orders = try await database.boundOrders(since: now - 24 * 3600)
+            return GatewayStorage(database: database, directory: database, restoredAnswers: answers, restoredOrders: orders)
+        } catch {
+            try? await database.close()
+            throw error
+        }
     }
 
     func close() async {

@@ -108,7 +108,7 @@ struct UpCommand: AsyncParsableCommand {
         services.append(
             buildGatewayApplication(
                 gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway),
-                directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers,
+                directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers, restoredOrders: storage.restoredOrders,
                 onListening: board.report("gateway")))
 
         if prometheus == .auto {

@@ -13,12 +13,14 @@ public func buildSubstationApplication(
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
-    makeSubstation(configuration, clock: clock, journal: nil, restored: nil, registry: registry, onListening: onListening).application
+    let clock = clock ?? ScaledClock(timeScale: configuration.timeScale, resumingAt: nil)
+    let state = SubstationState(configuration: configuration, clock: clock)
+    return makeSubstation(configuration, state: state, journal: nil, services: [], registry: registry, onListening: onListening)
 }
 
 /// The substation with a journal: it resumes from `restored` (the sessions, counters and
 /// simulated time the journal kept), writes admissions and cancellations before answering,
-/// and checkpoints progress every second and at a graceful stop.
+/// and checkpoints progress every second and once more after the server has drained.
 public func buildSubstationServices(
     _ configuration: SubstationConfiguration,
     journal: SubstationJournal,
@@ -26,31 +28,31 @@ public func buildSubstationServices(
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> [any Service] {
-    let substation = makeSubstation(
-        configuration, clock: nil, journal: journal, restored: restored, registry: registry, onListening: onListening)
-    let checkpointer = SubstationCheckpointer(
-        state: substation.state, journal: journal, interval: .seconds(1),
-        logger: configuration.server.logger("smartgrid.substation.\(configuration.spec.id)"))
-    return [substation.application, checkpointer]
+    let logger = configuration.server.logger("smartgrid.substation.\(configuration.spec.id)")
+    let clock = ScaledClock(timeScale: configuration.timeScale, resumingAt: restored.totals?.simulatedSeconds)
+    let state = SubstationState(configuration: configuration, clock: clock, restored: restored)
+    // A service of the application stops after its server, so the last checkpoint sees every answered request.
+    let checkpointer = SubstationCheckpointer(state: state, journal: journal, interval: .seconds(1), logger: logger)
+    return [
+        makeSubstation(
+            configuration, state: state, journal: journal, services: [checkpointer], registry: registry, onListening: onListening)
+    ]
 }
 
 func makeSubstation(
-    _ configuration: SubstationConfiguration, clock: (any SimulationClock)?, journal: SubstationJournal?,
-    restored: SubstationJournal.Restored?, registry: PrometheusCollectorRegistry, onListening: @escaping ListeningHandler
-) -> (application: some ApplicationProtocol, state: SubstationState) {
+    _ configuration: SubstationConfiguration, state: SubstationState, journal: SubstationJournal?, services: [any Service],
+    registry: PrometheusCollectorRegistry, onListening: @escaping ListeningHandler
+) -> some ApplicationProtocol {
     let logger = configuration.server.logger("smartgrid.substation.\(configuration.spec.id)")
-    let clock = clock ?? ScaledClock(timeScale: configuration.timeScale, resumingAt: restored?.totals?.simulatedSeconds)
-    let state = SubstationState(configuration: configuration, clock: clock, restored: restored)
     let metrics = SubstationMetrics(registry: registry, substationId: configuration.spec.id)
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
     SubstationRoutes(state: state, substationId: configuration.spec.id, journal: journal).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.snapshot()) }
-    let application = Application(
-        router: router, configuration: configuration.server.applicationConfiguration,
+    return Application(
+        router: router, configuration: configuration.server.applicationConfiguration, services: services,
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },
         logger: logger)
-    return (application, state)
 }

@@ -20,8 +20,7 @@ struct SubstationCheckpointer: Service {
     func checkpoint() async {
         let point = state.checkpoint()
         do {
-            try await journal.record(point.sessions)
-            try await journal.record(point.totals)
+            try await journal.checkpoint(point.sessions, totals: point.totals)
         } catch {
             logger.error("could not write the session journal", metadata: ["error": "\(error)"])
         }

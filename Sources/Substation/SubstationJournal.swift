@@ -3,8 +3,8 @@ import GridCore
 import GridStore
 
 /// A substation's sessions in one SQLite file, so that a restart does not forget who is
-/// charging: one row per session (its latest state), and one row of totals with the simulated
-/// time they were taken at.
+/// charging: one row per session (its latest state), the ids of orders withdrawn before they
+/// arrived, and one row of totals with the simulated time they were taken at.
 public final class SubstationJournal: Sendable {
     private let store: SQLiteStore
 
@@ -20,34 +20,48 @@ public final class SubstationJournal: Sendable {
         public var active: [ChargingSession]
         public var ended: [ChargingSession]
         public var totals: Totals?
+        /// Orders withdrawn (DELETE) before any POST of them arrived, oldest first.
+        public var withdrawn: [String] = []
     }
 
     /// Outcome counts are kept by triggers, in the same statement as the session row they count,
     /// so a crash can never leave a session and its count apart.
-    static let schema = [
-        "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS totals (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), body TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS outcomes (outcome TEXT PRIMARY KEY, count INTEGER NOT NULL)",
-        """
-        CREATE TRIGGER IF NOT EXISTS count_admission AFTER INSERT ON sessions BEGIN
-          INSERT INTO outcomes (outcome, count) VALUES ('admitted', 1) ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
-          INSERT INTO outcomes (outcome, count) SELECT NEW.status, 1 WHERE NEW.status != 'charging'
-            ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
-        END
-        """,
-        """
-        CREATE TRIGGER IF NOT EXISTS count_ending AFTER UPDATE OF status ON sessions
-        WHEN OLD.status = 'charging' AND NEW.status != 'charging' BEGIN
-          INSERT INTO outcomes (outcome, count) VALUES (NEW.status, 1) ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
-        END
-        """,
+    static let migrations = [
+        Migration(
+            version: 1,
+            [
+                "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS totals (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), body TEXT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS outcomes (outcome TEXT PRIMARY KEY, count INTEGER NOT NULL)",
+                """
+                CREATE TRIGGER IF NOT EXISTS count_admission AFTER INSERT ON sessions BEGIN
+                  INSERT INTO outcomes (outcome, count) VALUES ('admitted', 1) ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
+                  INSERT INTO outcomes (outcome, count) SELECT NEW.status, 1 WHERE NEW.status != 'charging'
+                    ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
+                END
+                """,
+                """
+                CREATE TRIGGER IF NOT EXISTS count_ending AFTER UPDATE OF status ON sessions
+                WHEN OLD.status = 'charging' AND NEW.status != 'charging' BEGIN
+                  INSERT INTO outcomes (outcome, count) VALUES (NEW.status, 1) ON CONFLICT(outcome) DO UPDATE SET count = count + 1;
+                END
+                """,
+            ]),
+        Migration(version: 2, ["CREATE TABLE withdrawn_orders (id TEXT PRIMARY KEY)"]),
     ]
+
+    /// An ended session is final: a late write of an earlier state (an admission's row landing
+    /// after its undo's) never brings it back to charging.
+    static let upsertSession = """
+        INSERT INTO sessions (id, status, body) VALUES (?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body WHERE sessions.status = 'charging'
+        """
 
     /// Opens `substation-<id>.sqlite` in `folder`.
     public static func open(folder: String, substationId: String) async throws -> SubstationJournal {
         let path = URL(fileURLWithPath: folder).appendingPathComponent("substation-\(substationId).sqlite").path
         do {
-            return SubstationJournal(store: try await SQLiteStore.open(path: path, schema: schema))
+            return SubstationJournal(store: try await SQLiteStore.open(path: path, migrations: migrations))
         } catch {
             throw StoreOpeningError(path: path, underlying: error)
         }
@@ -57,47 +71,78 @@ public final class SubstationJournal: Sendable {
         self.store = store
     }
 
-    /// Keeps each session's latest state (one autocommitted row each; the triggers count it).
+    /// Keeps each session's latest state, all in one transaction.
     public func record(_ sessions: [ChargingSession]) async throws {
-        let encoder = JSONEncoder()
-        for session in sessions {
-            try await store.execute(
-                """
-                INSERT INTO sessions (id, status, body) VALUES (?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body
-                """,
-                [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))])
+        let rows = try Self.rows(sessions)
+        try await store.transaction { transaction in
+            for row in rows { try await transaction.execute(Self.upsertSession, row) }
         }
     }
 
-    public func record(_ totals: Totals) async throws {
-        try await store.execute(
-            "INSERT OR REPLACE INTO totals (singleton, body) VALUES (1, ?)",
-            [.text(String(decoding: try JSONEncoder().encode(totals), as: UTF8.self))])
+    /// A checkpoint: every session's progress and the totals, in one transaction.
+    public func checkpoint(_ sessions: [ChargingSession], totals: Totals) async throws {
+        let rows = try Self.rows(sessions)
+        let totalsBody = String(decoding: try JSONEncoder().encode(totals), as: UTF8.self)
+        try await store.transaction { transaction in
+            for row in rows { try await transaction.execute(Self.upsertSession, row) }
+            try await transaction.execute("INSERT OR REPLACE INTO totals (singleton, body) VALUES (1, ?)", [.text(totalsBody)])
+        }
     }
 
-    /// Everything kept, keeping at most `endedLimit` ended sessions (the newest; older rows go).
+    /// An order withdrawn before it arrived: a later POST with its id is refused, even after a restart.
+    public func recordWithdrawal(of id: String) async throws {
+        try await store.execute("INSERT OR IGNORE INTO withdrawn_orders (id) VALUES (?)", [.text(id)])
+    }
+
+    private static func rows(_ sessions: [ChargingSession]) throws -> [[SQLiteData]] {
+        let encoder = JSONEncoder()
+        return try sessions.map { session in
+            [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))]
+        }
+    }
+
+    /// Everything kept, keeping at most `endedLimit` ended sessions and withdrawn ids (the
+    /// newest; older rows go). A row that cannot be read stops the restore with its id.
     public func restore(endedLimit: Int) async throws -> Restored {
         try await store.execute(
             """
             DELETE FROM sessions WHERE status != 'charging' AND rowid NOT IN
               (SELECT rowid FROM sessions WHERE status != 'charging' ORDER BY rowid DESC LIMIT ?)
             """, [.integer(endedLimit)])
+        try await store.execute(
+            "DELETE FROM withdrawn_orders WHERE rowid NOT IN (SELECT rowid FROM withdrawn_orders ORDER BY rowid DESC LIMIT ?)",
+            [.integer(endedLimit)])
         let decoder = JSONDecoder()
         func sessions(_ sql: String) async throws -> [ChargingSession] {
-            try await store.rows(sql).compactMap { row in
-                row.column("body")?.string.flatMap { try? decoder.decode(ChargingSession.self, from: Data($0.utf8)) }
+            try await store.rows(sql).map { row in
+                let id = row.column("id")?.string ?? "?"
+                guard let body = row.column("body")?.string else {
+                    throw UnreadableRowError(table: "sessions", key: id, reason: "no body")
+                }
+                do {
+                    return try decoder.decode(ChargingSession.self, from: Data(body.utf8))
+                } catch {
+                    throw UnreadableRowError(table: "sessions", key: id, reason: "\(error)")
+                }
             }
         }
-        let active = try await sessions("SELECT body FROM sessions WHERE status = 'charging'")
-        let ended = try await sessions("SELECT body FROM sessions WHERE status != 'charging' ORDER BY rowid")
-        var totals = try await store.rows("SELECT body FROM totals").first?.column("body")?.string.flatMap {
-            try? decoder.decode(Totals.self, from: Data($0.utf8))
+        let active = try await sessions("SELECT id, body FROM sessions WHERE status = 'charging'")
+        let ended = try await sessions("SELECT id, body FROM sessions WHERE status != 'charging' ORDER BY rowid")
+        var totals: Totals?
+        if let body = try await store.rows("SELECT body FROM totals").first?.column("body")?.string {
+            do {
+                totals = try decoder.decode(Totals.self, from: Data(body.utf8))
+            } catch {
+                throw UnreadableRowError(table: "totals", key: "1", reason: "\(error)")
+            }
         }
         // The triggers' counts are the ones kept with the sessions; the totals row is up to a second older.
         var counted: [String: Int] = [:]
         for row in try await store.rows("SELECT outcome, count FROM outcomes") {
-            if let outcome = row.column("outcome")?.string, let count = row.column("count")?.integer { counted[outcome] = count }
+            guard let outcome = row.column("outcome")?.string, let count = row.column("count")?.integer else {
+                throw UnreadableRowError(table: "outcomes", key: row.column("outcome")?.string ?? "?", reason: "not an outcome and a count")
+            }
+            counted[outcome] = count
         }
         if !counted.isEmpty {
             var counts = totals?.counts ?? SessionOutcomeCounts()
@@ -109,7 +154,8 @@ public final class SubstationJournal: Sendable {
                 counts: counts, energyDeliveredKWh: totals?.energyDeliveredKWh ?? 0,
                 simulatedSeconds: totals?.simulatedSeconds ?? (active + ended).map(\.startedAtSimulatedSeconds).max() ?? 0)
         }
-        return Restored(active: active, ended: ended, totals: totals)
+        let withdrawn = try await store.rows("SELECT id FROM withdrawn_orders ORDER BY rowid").compactMap { $0.column("id")?.string }
+        return Restored(active: active, ended: ended, totals: totals, withdrawn: withdrawn)
     }
 
     public func close() async throws {

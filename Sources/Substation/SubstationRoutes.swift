@@ -1,6 +1,7 @@
 import Foundation
 import GridCore
 import GridHTTP
+import HTTPTypes
 import Hummingbird
 
 /// The substation's HTTP API over its live state.
@@ -9,6 +10,7 @@ struct SubstationRoutes: Sendable {
     let substationId: String
     /// Where admissions and cancellations are written before they are answered; nil keeps nothing.
     let journal: SubstationJournal?
+    static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/sessions") { request, _ in try await admit(request) }
@@ -17,12 +19,7 @@ struct SubstationRoutes: Sendable {
             guard let session = state.session(id: id) else { throw Problem.notFound("no session \(id) at substation \(substationId)") }
             return try WireJSON.response(SessionResource(session, substationId: substationId))
         }
-        router.delete("/sessions/:id") { _, context in
-            let id = try context.parameters.require("id")
-            guard let session = state.cancel(id: id) else { throw Problem.notFound("no session \(id) at substation \(substationId)") }
-            try? await journal?.record([session])
-            return try WireJSON.response(SessionResource(session, substationId: substationId))
-        }
+        router.delete("/sessions/:id") { _, context in try await withdraw(try context.parameters.require("id")) }
         router.get("/health") { _, _ in
             try WireJSON.response(["status": "ok", "service": "substation", "substation": substationId])
         }
@@ -33,10 +30,27 @@ struct SubstationRoutes: Sendable {
         guard let journal else { return }
         do {
             try await journal.record([session])
-            try await journal.record(state.totals())
         } catch {
-            _ = state.cancel(id: session.id)
+            state.cancel(id: session.id)
             throw Problem.storageUnavailable("substation \(substationId) could not record the session, so it was not admitted; retry")
+        }
+    }
+
+    /// `DELETE /sessions/{id}`: ends the session, or leaves a tombstone for an id never seen (404),
+    /// and answers only once the journal has it: a crash cannot bring either back.
+    private func withdraw(_ id: String) async throws -> Response {
+        let withdrawal = state.withdraw(id: id)
+        do {
+            switch withdrawal {
+            case .ended(let session): try await journal?.record([session])
+            case .withdrawnUnseen: try await journal?.recordWithdrawal(of: id)
+            }
+        } catch {
+            throw Problem.storageUnavailable("substation \(substationId) could not record the cancellation of \(id); retry")
+        }
+        switch withdrawal {
+        case .ended(let session): return try WireJSON.response(SessionResource(session, substationId: substationId))
+        case .withdrawnUnseen: throw Problem.notFound("no session \(id) at substation \(substationId); it can no longer start here")
         }
     }
 
@@ -47,13 +61,16 @@ struct SubstationRoutes: Sendable {
         case .success(let valid): order = valid
         case .failure(let failure): throw Problem.invalidRequest(failure.errors)
         }
+        var headers = HTTPFields()
+        headers[.location] = "/sessions/\(order.id)"
         switch state.admit(order) {
-        case .success(let session):
+        case .admitted(let session):
             try await keep(session)
-            var headers = HTTPFields()
-            headers[.location] = "/sessions/\(session.id)"
             return try WireJSON.response(SessionResource(session, substationId: substationId), status: .created, headers: headers)
-        case .failure(let refusal):
+        case .alreadyAdmitted(let session):
+            headers[Self.replayedHeader] = "true"
+            return try WireJSON.response(SessionResource(session, substationId: substationId), status: .created, headers: headers)
+        case .refused(let refusal):
             throw Problem(
                 status: .conflict, slug: refusal.reason, title: "Substation \(substationId) cannot admit this session",
                 detail: refusal.detail, reason: refusal.reason)

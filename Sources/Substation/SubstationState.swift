@@ -5,8 +5,33 @@ import Synchronization
 /// The live substation: the pure model behind a lock, brought up to the clock's time before
 /// every read or change, so every answer reflects the simulation at that instant.
 public final class SubstationState: Sendable {
-    private let model: Mutex<SubstationModel>
+    private let model: Mutex<Orders>
     private let clock: any SimulationClock
+
+    /// The model and the tombstones of withdrawn orders, changed together under one lock so an
+    /// order and its withdrawal are decided in one order.
+    private struct Orders {
+        var model: SubstationModel
+        var withdrawn: WithdrawnOrders
+
+        mutating func advance(to time: Double) { model.advance(to: time) }
+    }
+
+    /// What became of an order.
+    public enum Admission: Sendable {
+        case admitted(ChargingSession)
+        /// The same order came again (a retry): the session it started, unchanged.
+        case alreadyAdmitted(ChargingSession)
+        case refused(AdmissionRefusal)
+    }
+
+    /// What became of a DELETE.
+    public enum Withdrawal: Sendable {
+        /// The session now (cancelled, or as it had ended).
+        case ended(ChargingSession)
+        /// No such session: a tombstone now refuses any later order with this id.
+        case withdrawnUnseen
+    }
 
     /// - Parameter restored: what the journal kept, to resume from (the clock should resume at
     ///   its simulated time too).
@@ -20,7 +45,8 @@ public final class SubstationState: Sendable {
                 active: restored.active, ended: restored.ended, counts: restored.totals?.counts ?? SessionOutcomeCounts(),
                 energyDeliveredKWh: restored.totals?.energyDeliveredKWh ?? 0)
         }
-        self.model = Mutex(model)
+        let withdrawn = WithdrawnOrders(limit: SubstationModel.defaultEndedHistoryLimit, restoring: restored?.withdrawn ?? [])
+        self.model = Mutex(Orders(model: model, withdrawn: withdrawn))
         self.clock = clock
     }
 
@@ -28,54 +54,79 @@ public final class SubstationState: Sendable {
     /// and the totals.
     public func checkpoint() -> (sessions: [ChargingSession], totals: SubstationJournal.Totals) {
         let now = clock.simulatedSeconds()
-        return model.withLock { model in
-            model.advance(to: now)
-            let sessions = model.activeSessions + model.takeEndedSessions()
+        return model.withLock { orders in
+            orders.advance(to: now)
+            let sessions = orders.model.activeSessions + orders.model.takeEndedSessions()
             return (
                 sessions,
-                SubstationJournal.Totals(counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: now)
+                SubstationJournal.Totals(
+                    counts: orders.model.counts, energyDeliveredKWh: orders.model.energyDeliveredKWh, simulatedSeconds: now)
             )
         }
     }
 
     public func totals() -> SubstationJournal.Totals {
         let now = clock.simulatedSeconds()
-        return model.withLock { model in
+        return model.withLock { orders in
             SubstationJournal.Totals(
-                counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: max(now, model.now))
+                counts: orders.model.counts, energyDeliveredKWh: orders.model.energyDeliveredKWh,
+                simulatedSeconds: max(now, orders.model.now))
         }
     }
 
-    public func admit(_ order: SessionOrder) -> Result<ChargingSession, AdmissionRefusal> {
+    /// Admits an order, recognises one already admitted (the same id and request), or refuses:
+    /// a withdrawn id, the same id with another request, no room.
+    public func admit(_ order: SessionOrder) -> Admission {
         let now = clock.simulatedSeconds()
         let epoch = clock.epochSeconds()
-        return model.withLock { model in
-            model.advance(to: now)
-            return model.admit(id: order.id, request: order.request, createdAtEpochSeconds: epoch)
+        return model.withLock { orders in
+            orders.advance(to: now)
+            if orders.withdrawn.contains(order.id) { return .refused(.withdrawnOrder(id: order.id)) }
+            if let existing = orders.model.session(id: order.id) {
+                let same = existing.status != .cancelled && existing.isAdmission(of: order.request, pointMaxKW: orders.model.spec.pointMaxKW)
+                return same ? .alreadyAdmitted(existing) : .refused(.duplicateSession(id: order.id))
+            }
+            switch orders.model.admit(id: order.id, request: order.request, createdAtEpochSeconds: epoch) {
+            case .success(let session): return .admitted(session)
+            case .failure(let refusal): return .refused(refusal)
+            }
         }
     }
 
     public func session(id: String) -> ChargingSession? {
         let now = clock.simulatedSeconds()
-        return model.withLock { model in
-            model.advance(to: now)
-            return model.session(id: id)
+        return model.withLock { orders in
+            orders.advance(to: now)
+            return orders.model.session(id: id)
         }
     }
 
-    public func cancel(id: String) -> ChargingSession? {
+    /// The driver leaves, or an order whose answer was lost is undone: the session ends as
+    /// cancelled; an id never seen gets a tombstone.
+    public func withdraw(id: String) -> Withdrawal {
         let now = clock.simulatedSeconds()
-        return model.withLock { model in
-            model.advance(to: now)
-            return model.cancel(id: id)
+        return model.withLock { orders in
+            orders.advance(to: now)
+            if let session = orders.model.cancel(id: id) { return .ended(session) }
+            orders.withdrawn.insert(id)
+            return .withdrawnUnseen
+        }
+    }
+
+    /// Undoes an admission that could not be journaled.
+    func cancel(id: String) {
+        let now = clock.simulatedSeconds()
+        model.withLock { orders in
+            orders.advance(to: now)
+            _ = orders.model.cancel(id: id)
         }
     }
 
     public func snapshot() -> SubstationSnapshot {
         let now = clock.simulatedSeconds()
-        return model.withLock { model in
-            model.advance(to: now)
-            return model.snapshot
+        return model.withLock { orders in
+            orders.advance(to: now)
+            return orders.model.snapshot
         }
     }
 }

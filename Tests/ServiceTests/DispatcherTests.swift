@@ -16,10 +16,14 @@ import Testing
         let dispatcher: Dispatcher
         let poller: SubstationPoller
         let registry: PrometheusCollectorRegistry
-        let undo = UndoQueue()
+        let undo: UndoQueue
 
         init(loads: [Double], behaviours: [String: FakeSubstations.Behaviour] = [:], policy: PolicyName = .leastLoad) {
-            substations = FakeSubstations(loads: Dictionary(uniqueKeysWithValues: zip(DispatcherTests.urls, loads)), behaviours: behaviours)
+            let substations = FakeSubstations(
+                loads: Dictionary(uniqueKeysWithValues: zip(DispatcherTests.urls, loads)), behaviours: behaviours)
+            self.substations = substations
+            let undo = UndoQueue { await substations.cancel(sessionId: $0.sessionId, at: $0.place, timeout: .milliseconds(500)) }
+            self.undo = undo
             let configuration = BalancerConfiguration(substationURLs: DispatcherTests.urls, policy: policy, seed: 1)
             state = BalancerState(urls: configuration.substationURLs, policy: policy, seed: 1)
             registry = PrometheusCollectorRegistry()
@@ -100,10 +104,10 @@ import Testing
         #expect(url == "http://fake/S2")
         #expect(harness.undo.count == 1)
 
-        await harness.undo.retry(with: harness.substations, logger: Logger(label: "test"))
+        await harness.undo.retry(logger: Logger(label: "test"))
         #expect(harness.undo.count == 1, "still gone: still pending")
         harness.substations.set("http://fake/S1", .admit)  // back
-        await harness.undo.retry(with: harness.substations, logger: Logger(label: "test"))
+        await harness.undo.retry(logger: Logger(label: "test"))
         #expect(harness.undo.count == 0)
         #expect(harness.substations.cancels == ["http://fake/S1", "http://fake/S1", "http://fake/S1"])
     }

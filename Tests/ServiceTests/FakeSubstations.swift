@@ -2,6 +2,7 @@ import Foundation
 import GridCore
 import GridHTTP
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 @testable import Balancer
@@ -73,6 +74,13 @@ final class FakeSubstations: SubstationClient {
         case .timeOut, .timeOutThenVanish:
             throw .timedOut
         }
+    }
+
+    func session(_ method: HTTPMethod, id: String, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse {
+        if method == .DELETE {
+            guard await cancel(sessionId: id, at: url, timeout: timeout) else { throw .refused }
+        }
+        return UpstreamResponse(status: 404, body: ByteBuffer(string: #"{"status":404}"#))
     }
 
     /// Recorded; answered unless the substation cannot be asked (refusing connections, or vanished).

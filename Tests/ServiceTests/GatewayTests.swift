@@ -21,8 +21,10 @@ import Testing
 
         func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
         func substations() async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
-        func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
-        func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
+        func session(_ method: HTTPMethod, _ id: String, on substationId: String) async throws(UpstreamFailure) -> UpstreamResponse {
+            try answer()
+        }
+        func order(_ method: HTTPMethod, _ id: String) async throws(UpstreamFailure) -> UpstreamResponse { try answer() }
         func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure)
             -> UpstreamResponse
         {

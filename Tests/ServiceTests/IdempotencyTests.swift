@@ -22,8 +22,10 @@ import Testing
         }
 
         func substations() async throws(UpstreamFailure) -> UpstreamResponse { throw .refused }
-        func session(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse { throw .refused }
-        func cancelSession(_ id: String, at substationURL: String) async throws(UpstreamFailure) -> UpstreamResponse { throw .refused }
+        func session(_ method: HTTPMethod, _ id: String, on substationId: String) async throws(UpstreamFailure) -> UpstreamResponse {
+            throw .refused
+        }
+        func order(_ method: HTTPMethod, _ id: String) async throws(UpstreamFailure) -> UpstreamResponse { throw .refused }
         func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure)
             -> UpstreamResponse
         {
