@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "GridCore", "GridHTTP", "Substation", "Balancer", "Gateway",
+                "GridCore", "GridHTTP", "GridStore", "Substation", "Balancer", "Gateway",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
