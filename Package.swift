@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "GridCore", "GridHTTP", "Substation", "Balancer", "Gateway", "LoadTest",
+                "GridCore", "GridHTTP", "GridStore", "Substation", "Balancer", "Gateway", "LoadTest",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             exclude: ["Support"],

@@ -22,7 +22,7 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         for code in ["201", "400", "503"] {
             _ = registry.counter(
                 name: "gateway_requests_total", labels: [("route", "/api/v1/charge-requests"), ("code", code)],
-                help: "Requests answered, by route template and status code")
+                help: gatewayRequestsHelp)
         }
     }
 
@@ -37,7 +37,7 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         registry.counter(
             name: "gateway_requests_total", labels: [("route", route), ("code", String(response.status.code))],
-            help: "Requests answered, by route template and status code"
+            help: gatewayRequestsHelp
         ).increment()
         if route != "/metrics" {
             duration.record(ContinuousClock.now - start)
@@ -45,3 +45,6 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 }
+
+/// One help text for every series of `gateway_requests_total`: swift-prometheus stops the process when two differ.
+let gatewayRequestsHelp = "Requests answered, by route template and status code"

@@ -23,6 +23,15 @@ public final class SQLiteStore: Sendable {
     /// Opens (or creates) the database at `path`, creating its folder, and brings its schema up
     /// to the last of `migrations`. A file written by a newer program (a higher version) is refused.
     public static func open(path: String, migrations: [Migration]) async throws -> SQLiteStore {
+        try await open(path: path, migratingTo: migrations)
+    }
+
+    /// Opens the database at `path` as it is, whatever its schema version: for tools and tests that read it.
+    public static func openAsItIs(path: String) async throws -> SQLiteStore {
+        try await open(path: path, migratingTo: nil)
+    }
+
+    private static func open(path: String, migratingTo migrations: [Migration]?) async throws -> SQLiteStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var logger = Logger(label: "smartgrid.sqlite")
@@ -33,7 +42,7 @@ public final class SQLiteStore: Sendable {
             _ = try await store.rows("PRAGMA journal_mode=WAL")
             try await store.execute("PRAGMA synchronous=NORMAL")
             try await store.execute("PRAGMA busy_timeout=5000")
-            try await store.migrate(to: migrations)
+            if let migrations { try await store.migrate(to: migrations) }
         } catch {
             try? await connection.close()
             throw error

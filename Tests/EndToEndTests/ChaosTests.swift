@@ -84,8 +84,7 @@ import Testing
             let booked = answers.compactMap { $0.status == 201 ? $0.id : nil }
 
             // Undos of orders whose answer was lost go out within a second or two of their substation answering.
-            try await Task.sleep(for: .seconds(3))
-            let kept = try await sessionsKept(http, by: live.withLock { $0 })
+            let kept = try await settledSessionsKept(http, by: live.withLock { $0 }, expected: booked.count)
             #expect(kept == booked.count, "sessions kept by the substations \(kept), answered 201: \(booked.count)")
             var missing: [String] = []
             for id in booked where try await http.get(gateway.url + "/api/v1/charge-requests/" + id).status != 200 {

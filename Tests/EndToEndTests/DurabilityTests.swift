@@ -1,4 +1,5 @@
 import Foundation
+import GridStore
 import GridCore
 import Testing
 
@@ -69,13 +70,19 @@ import Testing
             }
             let cancelled = try await http.send(.DELETE, substation.url + "/sessions/" + ids[5])
             #expect(cancelled.status == 200)
-            try await Task.sleep(for: .seconds(1))  // some energy flows
             var before: [String: Double] = [:]
-            for id in ids.prefix(5) {
-                before[id] = try #require(try await http.get(substation.url + "/sessions/" + id).json?["energyDeliveredKWh"] as? Double)
+            _ = try await TestHTTP.eventually("energy flows to every car") {
+                for id in ids.prefix(5) {
+                    before[id] = try await http.get(substation.url + "/sessions/" + id).json?["energyDeliveredKWh"] as? Double ?? 0
+                }
+                return before.values.allSatisfy { $0 > 0 }
             }
-            #expect(before.values.allSatisfy { $0 > 0 }, "energy flowed: \(before)")
-            try await Task.sleep(for: .seconds(1.5))  // a checkpoint after those readings
+            // Kill only once the journal holds at least those readings (a checkpoint comes every second).
+            let journal = data.appendingPathComponent("substations/substation-S1.sqlite").path
+            _ = try await TestHTTP.eventually("a checkpoint after those readings") {
+                let journaled = try await Self.journaledEnergy(journal)
+                return ids.prefix(5).allSatisfy { (journaled[$0] ?? 0) >= before[$0]! }
+            }
 
             substation.kill()
             substation = try await TestGrid.startSubstation(index: 0, plan: plan, port: substation.port, baseLoad: 0.2, dataDirectory: data)
@@ -93,6 +100,21 @@ import Testing
             #expect(metrics.value(of: "substation_sessions_total", where: ["outcome": "admitted"]) == 6)
             #expect(metrics.value(of: "substation_sessions_total", where: ["outcome": "cancelled"]) == 1)
         }
+    }
+
+    /// The energy each session had at the journal's last write, read from the file as a restart would.
+    static func journaledEnergy(_ path: String) async throws -> [String: Double] {
+        let store = try await SQLiteStore.openAsItIs(path: path)
+        let rows = try await store.rows("SELECT id, body FROM sessions")
+        try await store.close()
+        var energy: [String: Double] = [:]
+        for row in rows {
+            guard let id = row.column("id")?.string, let body = row.column("body")?.string,
+                let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            else { continue }
+            energy[id] = json["energyDeliveredKWh"] as? Double
+        }
+        return energy
     }
 
     @Test func anUnusableDataFolderIsAOneLineError() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// One `smartgrid` service started as its own process on a free port, as a user would run it.
 /// Ready once it prints its "listening on" line; stopped by its process id only.
@@ -13,11 +14,19 @@ final class ServiceProcess: Sendable {
         var description: String
     }
 
-    /// The `smartgrid` binary that `swift build` made (or `SMARTGRID_BIN`).
+    /// The `smartgrid` binary built beside these tests (the same build folder and configuration
+    /// as the test bundle that runs now), or `SMARTGRID_BIN`.
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["SMARTGRID_BIN"] { return URL(fileURLWithPath: path) }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/smartgrid")
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // The runner is `<bin>/smartgridPackageTests.xctest` (a file on Linux, a bundle's binary elsewhere).
+        var folder = runner.deletingLastPathComponent()
+        while !folder.path.isEmpty, folder.path != "/", folder.pathExtension == "xctest" || folder.lastPathComponent == "MacOS"
+            || folder.lastPathComponent == "Contents"
+        {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("smartgrid")
     }
 
     static let logDirectory: URL = {
@@ -93,14 +102,28 @@ final class ServiceProcess: Sendable {
     /// SIGKILL: no goodbye, as when a machine dies.
     func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if !waitSynchronously(upTo: .seconds(10)) {
+            Issue.record("\(name) (pid \(process.processIdentifier)) did not die within 10 s of SIGKILL")
+        }
     }
 
-    /// SIGTERM and wait: a graceful stop.
-    func stop() -> Int32 {
+    /// A graceful stop, bounded: SIGTERM, `grace` to exit, then SIGKILL and a recorded issue.
+    /// The exit status (a SIGKILLed process reports its signal).
+    @discardableResult
+    func stop(grace: Duration = .seconds(15)) -> Int32 {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if !waitSynchronously(upTo: grace) {
+            Issue.record("\(name) (pid \(process.processIdentifier)) ignored SIGTERM for \(grace): killed")
+            kill()
+        }
         return process.terminationStatus
+    }
+
+    /// Polls until the process has exited, at most `limit`; whether it did.
+    private func waitSynchronously(upTo limit: Duration) -> Bool {
+        let start = ContinuousClock.now
+        while process.isRunning, ContinuousClock.now - start < limit { usleep(20_000) }
+        return !process.isRunning
     }
 
     /// SIGTERM without waiting: the service begins a graceful stop.
@@ -127,7 +150,7 @@ final class ServiceProcess: Sendable {
     deinit {
         if process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = waitSynchronously(upTo: .seconds(10))
         }
     }
 }

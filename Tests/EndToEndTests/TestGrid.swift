@@ -194,6 +194,15 @@ func sessionsKept(_ http: TestHTTP, by substations: [ServiceProcess]) async thro
     return Int(kept)
 }
 
+/// The sessions kept once pending undos have gone out: polled until it equals `expected` (at
+/// most 20 s), then the last count, which the caller checks.
+func settledSessionsKept(_ http: TestHTTP, by substations: [ServiceProcess], expected: Int) async throws -> Int {
+    _ = try? await TestHTTP.eventually(within: .seconds(20), "the kept sessions settle at \(expected)") {
+        try await sessionsKept(http, by: substations) == expected
+    }
+    return try await sessionsKept(http, by: substations)
+}
+
 extension TestHTTP {
     /// A service's `/metrics`, parsed.
     func metrics(of serviceURL: String) async throws -> [MetricSample] {
