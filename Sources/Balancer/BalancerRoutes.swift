@@ -12,8 +12,21 @@ struct BalancerRoutes: Sendable {
     let adminToken: String?
     let loadSource: String
     let desk: SessionDesk
-    /// What a client is told to wait before retrying when no substation has room.
+    /// What a client is told to wait before retrying when no substation has room and none says
+    /// when its sessions end.
     static let retryAfterSeconds = 5
+
+    /// Seconds until the next point frees on a substation that takes cars (up, not drained),
+    /// from the session endings they export; the constant when none says.
+    func retryAfter() -> Int {
+        let endings = state.view.substations
+            .filter { $0.health.isUp && !$0.drained && !$0.retired }
+            .compactMap { $0.figures?.endings }
+        guard !endings.isEmpty, let seconds = endings.reduce(SessionEndings(), +).secondsUntilFree(position: 1) else {
+            return Self.retryAfterSeconds
+        }
+        return min(3600, max(1, Int(seconds.rounded(.up))))
+    }
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/route") { request, _ in try await route(request) }
@@ -100,7 +113,7 @@ struct BalancerRoutes: Sendable {
             headers[.contentType] = answer.headers.first(name: "Content-Type") ?? Problem.mediaType
             return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: answer.body))
         case .noCapacity(let detail):
-            throw Problem.noCapacity(detail, retryAfterSeconds: Self.retryAfterSeconds)
+            throw Problem.noCapacity(detail, retryAfterSeconds: retryAfter())
         }
     }
 }

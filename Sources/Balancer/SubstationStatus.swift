@@ -20,6 +20,8 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
     public var activeSessions: Int?
     public var chargingPoints: Int?
     public var lastScrapeAgeSeconds: Double?
+    /// Sessions expected to end within each horizon (real seconds, as the key), when the substation says.
+    public var sessionsEndingWithin: [String: Int]?
 
     init(_ substation: LoadView.Substation, now: Double) {
         id = substation.id
@@ -43,6 +45,7 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
         activeSessions = substation.figures?.activeSessions
         chargingPoints = substation.figures?.chargingPoints
         lastScrapeAgeSeconds = substation.lastScrapeAt.map { max(0, now - $0) }
+        sessionsEndingWithin = substation.figures?.endings.map(SessionEndings.byHorizon)
     }
 }
 

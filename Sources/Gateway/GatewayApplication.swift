@@ -1,3 +1,4 @@
+import Foundation
 import GridCore
 import GridHTTP
 import Hummingbird
@@ -13,6 +14,8 @@ public func buildGatewayApplication(
     idempotencyArchive: (any IdempotencyArchive)? = nil,
     restoredAnswers: [ArchivedAnswer] = [],
     restoredOrders: [BoundOrder] = [],
+    waitingListStore: (any WaitingListStore)? = nil,
+    restoredWaitingLine: (waiting: [WaitingLine.Entry], ended: [(WaitingLine.Ending, WaitingLine.Entry)]) = ([], []),
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     onListening: @escaping ListeningHandler = { _, _ in }
 ) -> some ApplicationProtocol {
@@ -30,11 +33,19 @@ public func buildGatewayApplication(
     let idempotency = IdempotencyStore(
         archive: idempotencyArchive, restored: restoredAnswers, restoredOrders: restoredOrders,
         fateWindowSeconds: configuration.balancerTimeout.inSeconds)
-    GatewayRoutes(balancer: balancer, directory: directory, idempotency: idempotency, undo: undo).add(to: router)
+    let now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    let waitingList = WaitingList(
+        capacity: configuration.maxQueue, store: waitingListStore, directory: directory,
+        metrics: WaitingListMetrics(registry: registry), restored: restoredWaitingLine)
+    let worker = WaitingListWorker(
+        waitingList: waitingList, balancer: balancer, undo: undo, logger: logger, interval: configuration.waitingListInterval, now: now)
+    GatewayRoutes(
+        balancer: balancer, directory: directory, idempotency: idempotency, undo: undo, waitingList: waitingList, now: now
+    ).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry)
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,
-        services: [UndoService(queue: undo, logger: logger)],
+        services: [UndoService(queue: undo, logger: logger), worker],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },

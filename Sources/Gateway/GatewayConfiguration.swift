@@ -11,6 +11,10 @@ public struct GatewayConfiguration: Sendable {
     public var substationTimeout: Duration
     /// Requests per second each client address may make (bursts of as many); nil: no limit.
     public var rateLimitPerSecond: Double?
+    /// Most cars the waiting list holds; beyond it a driver who would wait gets 503.
+    public var maxQueue: Int = 1000
+    /// How often the waiting list looks for room.
+    public var waitingListInterval: Duration = .milliseconds(250)
 
     public init(
         server: ServerSettings = ServerSettings(port: 7000), balancerURLs: [String] = ["http://127.0.0.1:7001"],

@@ -6,7 +6,7 @@ import NIOCore
 
 /// The gateway's durable memory in one SQLite file: which substation holds every answered charge
 /// request, the order id each `Idempotency-Key` is bound to, and the final answers to them.
-public final class GatewayDatabase: SessionDirectory, IdempotencyArchive {
+public final class GatewayDatabase: SessionDirectory, IdempotencyArchive, WaitingListStore {
     private let store: SQLiteStore
 
     static let migrations = [
@@ -32,6 +32,15 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive {
                 CREATE TABLE idempotency_orders (
                     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, order_id TEXT NOT NULL, since REAL NOT NULL)
                 """,
+            ]),
+        // The waiting list: one row per car, in the order it joined; state waiting, admitted, expired or cancelled.
+        Migration(
+            version: 3,
+            [
+                """
+                CREATE TABLE waiting_list (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL UNIQUE, state TEXT NOT NULL, entry TEXT NOT NULL)
+                """
             ]),
     ]
 
@@ -125,6 +134,60 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive {
             }
             return BoundOrder(key: key, fingerprint: fingerprint, orderId: orderId, since: since)
         }
+    }
+
+    public func enqueue(_ entry: WaitingLine.Entry) async throws {
+        try await store.execute(
+            "INSERT INTO waiting_list (order_id, state, entry) VALUES (?, 'waiting', ?)",
+            [.text(entry.orderId), .text(String(decoding: try JSONEncoder().encode(entry), as: UTF8.self))])
+    }
+
+    public func markPlacing(_ orderId: String) async throws {
+        try await store.execute(
+            "UPDATE waiting_list SET entry = json_set(entry, '$.placing', json('true')) WHERE order_id = ? AND state = 'waiting'",
+            [.text(orderId)])
+    }
+
+    public func end(_ orderId: String, as ending: WaitingLine.Ending, bookedAt location: SessionLocation?) async throws -> Bool {
+        try await store.transaction { transaction in
+            try await transaction.execute(
+                "UPDATE waiting_list SET state = ? WHERE order_id = ? AND state = 'waiting'", [.text(ending.rawValue), .text(orderId)])
+            guard try await transaction.rows("SELECT changes() AS changed").first?.column("changed")?.integer == 1 else { return false }
+            if let location {
+                try await transaction.execute(
+                    "INSERT OR REPLACE INTO sessions (id, substation_id, recorded_at) VALUES (?, ?, ?)",
+                    [.text(orderId), .text(location.substationId), .float(Date().timeIntervalSince1970)])
+            }
+            return true
+        }
+    }
+
+    public func waitingLine(endedLimit: Int) async throws -> (waiting: [WaitingLine.Entry], ended: [(WaitingLine.Ending, WaitingLine.Entry)]) {
+        try await store.execute(
+            "DELETE FROM waiting_list WHERE state != 'waiting' AND seq NOT IN (SELECT seq FROM waiting_list WHERE state != 'waiting' ORDER BY seq DESC LIMIT ?)",
+            [.integer(endedLimit)])
+        var waiting: [WaitingLine.Entry] = []
+        var ended: [(WaitingLine.Ending, WaitingLine.Entry)] = []
+        for row in try await store.rows("SELECT order_id, state, entry FROM waiting_list ORDER BY seq") {
+            let id = row.column("order_id")?.string ?? "?"
+            guard let state = row.column("state")?.string, let text = row.column("entry")?.string else {
+                throw UnreadableRowError(table: "waiting_list", key: id, reason: "no state or entry")
+            }
+            let entry: WaitingLine.Entry
+            do {
+                entry = try JSONDecoder().decode(WaitingLine.Entry.self, from: Data(text.utf8))
+            } catch {
+                throw UnreadableRowError(table: "waiting_list", key: id, reason: "\(error)")
+            }
+            if state == "waiting" {
+                waiting.append(entry)
+            } else if let ending = WaitingLine.Ending(rawValue: state) {
+                ended.append((ending, entry))
+            } else {
+                throw UnreadableRowError(table: "waiting_list", key: id, reason: "unknown state \(state)")
+            }
+        }
+        return (waiting, ended)
     }
 
     public func close() async throws {

@@ -12,6 +12,10 @@ struct GatewayRoutes: Sendable {
     let idempotency: IdempotencyStore
     /// Orders whose fate is unknown and that no client will resolve: undone through the balancer.
     let undo: UndoQueue
+    /// Cars waiting for a free point (`maxWaitMinutes`).
+    let waitingList: WaitingList
+    /// Wall-clock seconds since 1970.
+    let now: @Sendable () -> Double
     let tally = AnswerTally()
     static let chargeRequests = "/api/v1/charge-requests"
 
@@ -26,7 +30,7 @@ struct GatewayRoutes: Sendable {
         router.get("/api/v1/grid") { _, _ in try await grid() }
         // The original assignment's endpoint: no body needed, an ordinary AC charge.
         router.post("/request_charge") { _, _ in
-            try await book(.legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased()))
+            try await book(WaitRequest(charge: .legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased())))
         }
         router.get("/health") { _, _ in try WireJSON.response(["status": "ok", "service": "gateway"]) }
         router.get("/openapi.json") { _, _ in
@@ -83,7 +87,7 @@ struct GatewayRoutes: Sendable {
         }
     }
 
-    private func book(_ chargeRequest: ChargeRequest) async throws -> Response {
+    private func book(_ chargeRequest: WaitRequest) async throws -> Response {
         let orderId = UUID().uuidString.lowercased()
         switch try await bookAnswer(chargeRequest, orderId: orderId) {
         case .answered(let answer):
@@ -151,8 +155,8 @@ struct GatewayRoutes: Sendable {
         }
     }
 
-    private func validated(_ json: JSONValue) throws -> ChargeRequest {
-        switch ChargeRequest.validate(json) {
+    private func validated(_ json: JSONValue) throws -> WaitRequest {
+        switch WaitRequest.validate(json) {
         case .success(let chargeRequest): return chargeRequest
         case .failure(let failure): throw Problem.invalidRequest(failure.errors)
         }
@@ -167,9 +171,12 @@ struct GatewayRoutes: Sendable {
         case fateUnknown(Problem)
     }
 
-    /// Places order `orderId` through the balancer. Throws only when nothing was booked.
-    private func bookAnswer(_ chargeRequest: ChargeRequest, orderId: String) async throws -> BookingOutcome {
-        let order = SessionOrder(id: orderId, request: chargeRequest)
+    /// Places order `orderId` through the balancer, or, for a driver who will wait, puts it in the
+    /// waiting list when nothing can admit it now (or cars already wait: first come, first
+    /// served). Throws only when nothing was booked.
+    private func bookAnswer(_ wait: WaitRequest, orderId: String) async throws -> BookingOutcome {
+        if wait.maxWaitMinutes > 0, waitingList.count > 0 { return try await enqueue(wait, orderId: orderId, retryAfterSeconds: 5) }
+        let order = SessionOrder(id: orderId, request: wait.charge)
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
             answer = try await balancer.route(order)
@@ -184,6 +191,9 @@ struct GatewayRoutes: Sendable {
                 return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
             }
             return try await booked(session)
+        case 503 where wait.maxWaitMinutes > 0:
+            let retryAfter = answer.headers.first(name: "Retry-After").flatMap { Int($0) } ?? 5
+            return try await enqueue(wait, orderId: orderId, retryAfterSeconds: retryAfter)
         case 400...499, 503:
             tally.count(status: answer.status)
             var headers = HTTPFields()
@@ -195,9 +205,24 @@ struct GatewayRoutes: Sendable {
         }
     }
 
+    /// Joins the waiting list: 202 with the car's place and when a point is expected to free for it.
+    private func enqueue(_ wait: WaitRequest, orderId: String, retryAfterSeconds: Int) async throws -> BookingOutcome {
+        let now = now()
+        let entry = WaitingLine.Entry(
+            orderId: orderId, request: wait.charge, enqueuedAt: now, waitUntil: now + Double(wait.maxWaitMinutes) * 60)
+        let position = try await waitingList.enqueue(entry, retryAfterSeconds: retryAfterSeconds)
+        let estimate = await StartEstimate(balancer: balancer).secondsUntilFree(position: position).map { now + $0 }
+        tally.count(status: 202)
+        var headers = HTTPFields()
+        headers[.location] = "\(Self.chargeRequests)/\(orderId)"
+        headers[.contentType] = "application/json"
+        let body = QueuedChargeRequest(entry, status: "queued", position: position, estimatedStartAt: estimate)
+        return .answered(BookingAnswer(status: 202, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(body))))
+    }
+
     /// An order whose first attempt ended with its fate unknown: if a substation holds it, that
     /// is the booking; if none does (or only as undone), it is placed again under the same id.
-    private func resolveAnswer(_ chargeRequest: ChargeRequest, orderId: String) async throws -> BookingOutcome {
+    private func resolveAnswer(_ chargeRequest: WaitRequest, orderId: String) async throws -> BookingOutcome {
         let found: UpstreamResponse
         do throws(UpstreamFailure) {
             found = try await balancer.order(.GET, orderId)
@@ -240,9 +265,12 @@ struct GatewayRoutes: Sendable {
         } catch {
             throw Problem.storageUnavailable("the gateway could not read where charge request \(id) lives; retry")
         }
-        guard let location = stored else {
-            throw Problem.notFound("no charge request \(id)")
-        }
+        guard let location = stored else { return try await waiting(id: id, cancel: cancel) }
+        return try await session(id: id, at: location, cancel: cancel)
+    }
+
+    /// A booked session, read or ended through the balancer at its substation's id.
+    private func session(id: String, at location: SessionLocation, cancel: Bool) async throws -> Response {
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
             answer = try await balancer.session(cancel ? .DELETE : .GET, id, on: location.substationId)
@@ -253,6 +281,36 @@ struct GatewayRoutes: Sendable {
         case 200, 502, 503: return Self.passThrough(answer)
         case 404: throw Problem.badGateway("substation \(location.substationId) no longer knows charge request \(id)")
         default: throw Problem.badGateway("substation \(location.substationId) answered \(answer.status)")
+        }
+    }
+
+    /// A charge request that is, or was, in the waiting list: its place now, or how its wait
+    /// ended; a DELETE takes it out. 404 when the gateway never heard of it.
+    private func waiting(id: String, cancel: Bool) async throws -> Response {
+        let now = now()
+        if cancel, let entry = try await cancelWaiting(id, now: now) {
+            return try WireJSON.response(QueuedChargeRequest(entry, status: "cancelled", position: nil, estimatedStartAt: nil))
+        }
+        switch waitingList.place(of: id) {
+        case .waiting(let position, let entry):
+            let estimate = await StartEstimate(balancer: balancer).secondsUntilFree(position: position).map { now + $0 }
+            return try WireJSON.response(QueuedChargeRequest(entry, status: "queued", position: position, estimatedStartAt: estimate))
+        case .ended(.admitted, _):
+            // Admitted a moment ago: its booking is recorded now.
+            if let location = try? await directory.location(of: id) { return try await session(id: id, at: location, cancel: cancel) }
+            throw Problem.unavailable("charge request \(id) is being admitted; retry", retryAfterSeconds: 1)
+        case .ended(let ending, let entry):
+            return try WireJSON.response(QueuedChargeRequest(entry, status: ending.rawValue, position: nil, estimatedStartAt: nil))
+        case nil:
+            throw Problem.notFound("no charge request \(id)")
+        }
+    }
+
+    private func cancelWaiting(_ id: String, now: Double) async throws -> WaitingLine.Entry? {
+        do {
+            return try await waitingList.cancel(id, now: now)
+        } catch {
+            throw Problem.storageUnavailable("the gateway could not record the cancellation; retry")
         }
     }
 

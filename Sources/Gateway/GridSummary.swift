@@ -12,6 +12,8 @@ public struct GridSummary: Codable, Equatable, Sendable {
         public var powerKW: Double?
         public var activeSessions: Int?
         public var chargingPoints: Int?
+        /// Sessions expected to end within each horizon (real seconds, as the key).
+        public var sessionsEndingWithin: [String: Int]?
     }
 
     /// One routing decision of the balancer, newest first.

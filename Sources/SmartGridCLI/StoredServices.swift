@@ -10,6 +10,7 @@ struct GatewayStorage {
     var directory: any SessionDirectory
     var restoredAnswers: [ArchivedAnswer]
     var restoredOrders: [BoundOrder]
+    var restoredWaitingLine: (waiting: [WaitingLine.Entry], ended: [(WaitingLine.Ending, WaitingLine.Entry)]) = ([], [])
 
     static func open(folder: String?, now: Double) async throws -> GatewayStorage {
         guard let folder else {
@@ -19,7 +20,9 @@ struct GatewayStorage {
         do {
             let answers = try await database.answers(since: now - 24 * 3600)
             let orders = try await database.boundOrders(since: now - 24 * 3600)
-            return GatewayStorage(database: database, directory: database, restoredAnswers: answers, restoredOrders: orders)
+            let line = try await database.waitingLine(endedLimit: 20_000)
+            return GatewayStorage(
+                database: database, directory: database, restoredAnswers: answers, restoredOrders: orders, restoredWaitingLine: line)
         } catch {
             try? await database.close()
             throw error

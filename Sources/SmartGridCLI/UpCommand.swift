@@ -109,6 +109,7 @@ struct UpCommand: AsyncParsableCommand {
             buildGatewayApplication(
                 gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway),
                 directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers, restoredOrders: storage.restoredOrders,
+                waitingListStore: storage.database, restoredWaitingLine: storage.restoredWaitingLine,
                 onListening: board.report("gateway")))
 
         if prometheus == .auto {

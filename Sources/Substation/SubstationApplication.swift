@@ -48,7 +48,11 @@ func makeSubstation(
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
     SubstationRoutes(state: state, substationId: configuration.spec.id, journal: journal).add(to: router)
-    MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.snapshot()) }
+    let endingMetrics = SessionEndingMetrics(registry: registry, substationId: configuration.spec.id)
+    MetricsEndpoint.add(to: router, registry: registry) {
+        metrics.update(from: state.snapshot())
+        endingMetrics.update(from: state.endings(timeScale: configuration.timeScale))
+    }
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration, services: services,
         onServerRunning: { channel in

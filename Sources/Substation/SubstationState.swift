@@ -122,6 +122,16 @@ public final class SubstationState: Sendable {
         }
     }
 
+    /// When the sessions charging now are expected to end, in real time on a clock running
+    /// `timeScale` times faster.
+    public func endings(timeScale: Double) -> SessionEndings {
+        let now = clock.simulatedSeconds()
+        return model.withLock { orders in
+            orders.advance(to: now)
+            return SessionEndings(active: orders.model.activeSessions, now: now, timeScale: timeScale)
+        }
+    }
+
     public func snapshot() -> SubstationSnapshot {
         let now = clock.simulatedSeconds()
         return model.withLock { orders in

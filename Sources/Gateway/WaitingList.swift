@@ -1,0 +1,97 @@
+import Foundation
+import GridCore
+import GridHTTP
+import Synchronization
+
+/// The gateway's waiting line: the pure `WaitingLine` behind a lock, kept in the store (when
+/// there is one) before anything is answered, and counted in metrics.
+final class WaitingList: Sendable {
+    private let line: Mutex<WaitingLine>
+    private let store: (any WaitingListStore)?
+    /// Where admitted cars' sessions are recorded when there is no store.
+    private let directory: any SessionDirectory
+    let metrics: WaitingListMetrics
+
+    init(
+        capacity: Int, store: (any WaitingListStore)?, directory: any SessionDirectory, metrics: WaitingListMetrics,
+        restored: (waiting: [WaitingLine.Entry], ended: [(WaitingLine.Ending, WaitingLine.Entry)]) = ([], [])
+    ) {
+        var line = WaitingLine(capacity: capacity)
+        line.restore(waiting: restored.waiting, ended: restored.ended)
+        self.line = Mutex(line)
+        self.store = store
+        self.directory = directory
+        self.metrics = metrics
+        metrics.length.set(Double(line.count))
+    }
+
+    var count: Int { line.withLock { $0.count } }
+    var head: WaitingLine.Entry? { line.withLock { $0.head } }
+
+    func place(of orderId: String) -> WaitingLine.Place? { line.withLock { $0.place(of: orderId) } }
+
+    /// Joins the line, in the store first; the car's position. Throws a 503 problem when the line
+    /// is full or cannot be kept.
+    func enqueue(_ entry: WaitingLine.Entry, retryAfterSeconds: Int) async throws -> Int {
+        let position: Int
+        do {
+            position = try line.withLock { line throws(WaitingLine.Refusal) in try line.enqueue(entry) }
+        } catch {
+            throw Problem.noCapacity(
+                "no substation can admit this vehicle now and the waiting list is full (\(count) cars)", retryAfterSeconds: retryAfterSeconds)
+        }
+        do {
+            try await store?.enqueue(entry)
+        } catch {
+            line.withLock { _ = $0.end(entry.orderId, as: .cancelled) }
+            throw Problem.storageUnavailable("the gateway could not record the car in the waiting list; retry")
+        }
+        metrics.length.set(Double(count))
+        return position
+    }
+
+    /// The next attempt to place `orderId` is under way: if it is lost, look for it before placing again.
+    func markPlacing(_ orderId: String) async throws {
+        try await store?.markPlacing(orderId)
+        line.withLock { $0.markPlacing(orderId) }
+    }
+
+    /// The car's order was placed at `location`: it leaves the line with its booking recorded.
+    /// False when it had already left (cancelled or expired meanwhile): the booking must be undone.
+    func admit(_ entry: WaitingLine.Entry, at location: SessionLocation, now: Double) async throws -> Bool {
+        if let store {
+            guard try await store.end(entry.orderId, as: .admitted, bookedAt: location) else {
+                line.withLock { _ = $0.end(entry.orderId, as: .cancelled) }
+                return false
+            }
+        } else {
+            guard line.withLock({ $0.place(of: entry.orderId) }).map({ if case .waiting = $0 { true } else { false } }) == true else {
+                return false
+            }
+            try await directory.record(entry.orderId, at: location)
+        }
+        guard line.withLock({ $0.end(entry.orderId, as: .admitted) }) != nil else { return false }
+        metrics.ended(.admitted, waited: now - entry.enqueuedAt, length: count)
+        return true
+    }
+
+    /// The driver leaves the line; nil when the car was not waiting (admitted, expired, unknown).
+    func cancel(_ orderId: String, now: Double) async throws -> WaitingLine.Entry? {
+        guard case .waiting(_, let entry) = place(of: orderId) else { return nil }
+        if let store, try await !store.end(orderId, as: .cancelled, bookedAt: nil) { return nil }
+        guard line.withLock({ $0.end(orderId, as: .cancelled) }) != nil else { return nil }
+        metrics.ended(.cancelled, waited: now - entry.enqueuedAt, length: count)
+        return entry
+    }
+
+    /// Cars whose wait ran out by `now` leave the line as expired.
+    func expire(now: Double) async {
+        let due = line.withLock { line in line.entries.filter { $0.waitUntil <= now } }
+        for entry in due {
+            if let store, (try? await store.end(entry.orderId, as: .expired, bookedAt: nil)) != true { continue }
+            if line.withLock({ $0.end(entry.orderId, as: .expired) }) != nil {
+                metrics.ended(.expired, waited: now - entry.enqueuedAt, length: count)
+            }
+        }
+    }
+}
