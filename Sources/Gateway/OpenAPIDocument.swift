@@ -22,6 +22,9 @@ enum OpenAPIDocument {
                 "responses": {
                   "201": {"description": "Admitted.", "headers": {"Location": {"schema": {"type": "string"}}},
                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChargeSession"}}}},
+                  "202": {"description": "Nothing can admit the car now and the driver waits (maxWaitMinutes): in the waiting list.",
+                          "headers": {"Location": {"schema": {"type": "string"}}},
+                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueuedChargeRequest"}}}},
                   "400": {"$ref": "#/components/responses/Problem"},
                   "409": {"$ref": "#/components/responses/Problem"},
                   "413": {"$ref": "#/components/responses/Problem"},
@@ -42,7 +45,9 @@ enum OpenAPIDocument {
                 "summary": "The session now; energy delivered grows while it charges.",
                 "operationId": "getChargeRequest",
                 "responses": {
-                  "200": {"description": "The session.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChargeSession"}}}},
+                  "200": {"description": "The session, or the request's place in (or exit from) the waiting list.",
+                          "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/ChargeSession"},
+                                                                                {"$ref": "#/components/schemas/QueuedChargeRequest"}]}}}},
                   "404": {"$ref": "#/components/responses/Problem"},
                   "429": {"$ref": "#/components/responses/Problem"},
                   "502": {"$ref": "#/components/responses/Problem"},
@@ -54,7 +59,9 @@ enum OpenAPIDocument {
                 "summary": "The vehicle leaves: the session ends as cancelled.",
                 "operationId": "cancelChargeRequest",
                 "responses": {
-                  "200": {"description": "The final state.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChargeSession"}}}},
+                  "200": {"description": "The final state (a waiting request leaves the line as cancelled).",
+                          "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/ChargeSession"},
+                                                                                {"$ref": "#/components/schemas/QueuedChargeRequest"}]}}}},
                   "404": {"$ref": "#/components/responses/Problem"},
                   "429": {"$ref": "#/components/responses/Problem"},
                   "502": {"$ref": "#/components/responses/Problem"},
@@ -122,7 +129,25 @@ enum OpenAPIDocument {
                   "vehicleId": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
                   "energyKWh": {"type": "number", "exclusiveMinimum": 0, "maximum": 200},
                   "maxPowerKW": {"type": "number", "exclusiveMinimum": 0, "maximum": 350},
-                  "departureMinutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 2880}
+                  "departureMinutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 2880},
+                  "maxWaitMinutes": {"type": "integer", "minimum": 0, "maximum": 1440,
+                                     "description": "How long the driver waits for a free point; 0 or absent: no waiting (503 when full)."}
+                }
+              },
+              "QueuedChargeRequest": {
+                "type": "object",
+                "required": ["id", "vehicleId", "status", "waitUntil", "energyRequestedKWh", "energyDeliveredKWh", "powerKW", "createdAt"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "vehicleId": {"type": "string"},
+                  "status": {"type": "string", "enum": ["queued", "expired", "cancelled"]},
+                  "queuePosition": {"type": "integer", "minimum": 1},
+                  "estimatedStartAt": {"type": "string", "format": "date-time"},
+                  "waitUntil": {"type": "string", "format": "date-time"},
+                  "energyRequestedKWh": {"type": "number"},
+                  "energyDeliveredKWh": {"type": "number"},
+                  "powerKW": {"type": "number"},
+                  "createdAt": {"type": "string", "format": "date-time"}
                 }
               },
               "ChargeSession": {
@@ -152,7 +177,9 @@ enum OpenAPIDocument {
                       "drained": {"type": "boolean"}, "retired": {"type": "boolean"},
                       "load": {"type": ["number", "null"]}, "effectiveLoad": {"type": ["number", "null"]},
                       "capacityKW": {"type": ["number", "null"]}, "powerKW": {"type": ["number", "null"]},
-                      "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]}
+                      "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]},
+                      "sessionsEndingWithin": {"type": ["object", "null"], "additionalProperties": {"type": "integer"},
+                                               "description": "Sessions expected to end within each horizon, keyed by real seconds."}
                     }}},
                   "recentDecisions": {"type": "array", "items": {"type": "object"}}
                 }

@@ -37,6 +37,17 @@ check("ChargeSession", session); checked.append("201 ChargeSession")
 status, again = call("GET", "/api/v1/charge-requests/" + session["id"])
 assert status == 200, status
 check("ChargeSession", again); checked.append("200 ChargeSession")
+# The grid has one point, now taken: a driver who waits joins the waiting list.
+status, queued = call("POST", "/api/v1/charge-requests",
+                      {"vehicleId": "EV-wait", "energyKWh": 20, "maxPowerKW": 11, "maxWaitMinutes": 30})
+assert status == 202, status
+check("QueuedChargeRequest", queued); checked.append("202 QueuedChargeRequest")
+status, place = call("GET", "/api/v1/charge-requests/" + queued["id"])
+assert status == 200 and place["status"] == "queued", (status, place)
+check("QueuedChargeRequest", place); checked.append("200 QueuedChargeRequest")
+status, left = call("DELETE", "/api/v1/charge-requests/" + queued["id"])
+assert status == 200 and left["status"] == "cancelled", (status, left)
+check("QueuedChargeRequest", left); checked.append("200 QueuedChargeRequest (cancelled)")
 status, grid = call("GET", "/api/v1/grid")
 check("Grid", grid); checked.append("200 Grid")
 for path, body, content_type, expected in [
