@@ -6,6 +6,8 @@ public struct WaitRequest: Equatable, Sendable {
 
     public static let maxWaitRange = 0...1440
 
+    enum CodingKeys: String, CodingKey { case maxWaitMinutes }
+
     public init(charge: ChargeRequest, maxWaitMinutes: Int = 0) {
         self.charge = charge
         self.maxWaitMinutes = maxWaitMinutes

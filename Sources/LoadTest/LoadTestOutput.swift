@@ -31,6 +31,17 @@ public enum LoadTestOutput {
                     header: ["problem type", "answers"], rows: report.problems.keys.sorted().map { [$0, String(report.problems[$0]!)] }),
             ]
         }
+        if let waits = report.waits {
+            lines += [
+                "",
+                TextTable.render(
+                    header: ["waited in line", "p50", "p90", "p99", "max"],
+                    rows: [["s"] + [waits.p50, waits.p90, waits.p99, waits.max].map { format($0, 1) }]),
+                "",
+                TextTable.render(
+                    header: ["wait ended", "cars"], rows: waits.endings.keys.sorted().map { [$0, String(waits.endings[$0]!)] }),
+            ]
+        }
         if !report.assignments.isEmpty {
             lines += [
                 "",

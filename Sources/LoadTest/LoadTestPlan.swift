@@ -18,6 +18,9 @@ public struct LoadTestPlan: Sendable {
     public var gridSampleInterval: Double
     /// Open loop: requests in flight beyond this are counted as failed, never queued without end.
     public var maxInFlight: Int
+    /// Minutes each driver waits for a free point (`maxWaitMinutes`); 0: none. A car answered
+    /// 202 is followed until it charges or its wait ends.
+    public var maxWaitMinutes = 0
 
     public init(
         target: String, mode: Mode, seed: UInt64 = 1, requestTimeout: Duration = .seconds(10), gridSampleInterval: Double = 1,
@@ -33,8 +36,8 @@ public struct LoadTestPlan: Sendable {
 
     /// The `index`-th charge request: the standard vehicle mix, reproducible from the seed and
     /// made on demand, so a long run never builds its whole list first.
-    func chargeRequest(at index: Int) -> ChargeRequest {
+    func chargeRequest(at index: Int) -> WaitRequest {
         var generator = SeededGenerator(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
-        return VehicleMix.standard.nextRequest(vehicleNumber: index + 1, using: &generator)
+        return WaitRequest(charge: VehicleMix.standard.nextRequest(vehicleNumber: index + 1, using: &generator), maxWaitMinutes: maxWaitMinutes)
     }
 }

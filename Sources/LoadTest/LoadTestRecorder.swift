@@ -27,6 +27,9 @@ final class LoadTestRecorder: Sendable {
         var completed = 0
         var errors = 0
         var gridSamples: [GridSample] = []
+        /// Cars that waited in line: how long until they charged (ms), and how each wait ended.
+        var waits = Histogram<UInt64>(highestTrackableValue: 90_000_000, numberOfSignificantValueDigits: .three)
+        var waitEndings: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -49,6 +52,15 @@ final class LoadTestRecorder: Sendable {
             if outcome.status == 201, let id = outcome.substationId { state.assignments[id, default: 0] += 1 }
             state.completed += 1
             if Self.isError(outcome.status) { state.errors += 1 }
+        }
+    }
+
+    /// A car that was answered 202 and followed: `ending` is `admitted`, `expired`, `cancelled`
+    /// or `unknown`; `waited` counts for the admitted.
+    func recordWait(ending: String, waited: Duration) {
+        state.withLock { state in
+            state.waitEndings[ending, default: 0] += 1
+            if ending == "admitted" { _ = state.waits.record(UInt64(min(90_000_000, max(1, waited.inMicroseconds / 1000)))) }
         }
     }
 

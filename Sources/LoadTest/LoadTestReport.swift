@@ -19,6 +19,17 @@ public struct LoadTestReport: Codable, Equatable, Sendable {
         public var samples: Int
     }
 
+    /// Cars answered 202 (waiting list), followed until their wait ended.
+    public struct Waits: Codable, Equatable, Sendable {
+        /// How waits ended: admitted, expired, cancelled, unknown (still waiting when the run gave up).
+        public var endings: [String: Int]
+        /// Seconds from the 202 to charging, for the admitted.
+        public var p50: Double
+        public var p90: Double
+        public var p99: Double
+        public var max: Double
+    }
+
     public struct Second: Codable, Equatable, Sendable {
         public var time: Int
         public var requestsPerSecond: Int
@@ -43,6 +54,8 @@ public struct LoadTestReport: Codable, Equatable, Sendable {
     /// 201 answers by the substation that admitted the car.
     public var assignments: [String: Int]
     public var balance: Balance?
+    /// Present when any car waited in line.
+    public var waits: Waits?
     public var perSecond: [Second]
     public var grid: [GridSample]
 }

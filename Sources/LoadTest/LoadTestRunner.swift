@@ -71,7 +71,7 @@ public struct LoadTestRunner: Sendable {
                     while true {
                         let index = next.add(1) - 1
                         guard index < requests, elapsed() < timeLimit ?? .infinity else { return }
-                        recorder.record(await send(plan.chargeRequest(at: index), intended: ContinuousClock.now, elapsed: elapsed))
+                        await send(plan.chargeRequest(at: index), intended: ContinuousClock.now, elapsed: elapsed, recorder: recorder)
                     }
                 }
             }
@@ -93,14 +93,25 @@ public struct LoadTestRunner: Sendable {
                     continue
                 }
                 group.addTask {
-                    recorder.record(await send(plan.chargeRequest(at: index), intended: intended, elapsed: elapsed))
+                    await send(plan.chargeRequest(at: index), intended: intended, elapsed: elapsed, recorder: recorder)
                     _ = inFlight.add(-1)
                 }
             }
         }
     }
 
-    private func send(_ body: ChargeRequest, intended: ContinuousClock.Instant, elapsed: @Sendable () -> Double) async -> RequestOutcome {
+    /// Sends one charge request and records its answer; a car answered 202 is then followed in line.
+    private func send(
+        _ body: WaitRequest, intended: ContinuousClock.Instant, elapsed: @Sendable () -> Double, recorder: LoadTestRecorder
+    ) async {
+        let (outcome, waitingAt) = await answer(body, intended: intended, elapsed: elapsed)
+        recorder.record(outcome)
+        if let waitingAt { await follow(waitingAt, waitingUpTo: Double(body.maxWaitMinutes) * 60, recorder: recorder) }
+    }
+
+    private func answer(_ body: WaitRequest, intended: ContinuousClock.Instant, elapsed: @Sendable () -> Double) async -> (
+        RequestOutcome, waitingAt: String?
+    ) {
         var request = HTTPClientRequest(url: plan.target + "/api/v1/charge-requests")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -110,13 +121,37 @@ public struct LoadTestRunner: Sendable {
             let answer = try await response.body.collect(upTo: 1 << 20)
             let json = (try? JSONSerialization.jsonObject(with: Data(answer.readableBytesView))) as? [String: Any]
             let status = Int(response.status.code)
-            return RequestOutcome(
+            let outcome = RequestOutcome(
                 status: status, problemType: status >= 400 ? json?["type"] as? String : nil,
                 substationId: json?["substationId"] as? String, latency: ContinuousClock.now - intended, completedAt: elapsed())
+            return (outcome, status == 202 ? response.headers.first(name: "Location") : nil)
         } catch {
             let problem = (error as? HTTPClientError) == .deadlineExceeded ? "client-timeout" : "no-answer"
-            return RequestOutcome(status: 0, problemType: problem, latency: ContinuousClock.now - intended, completedAt: elapsed())
+            return (RequestOutcome(status: 0, problemType: problem, latency: ContinuousClock.now - intended, completedAt: elapsed()), nil)
         }
+    }
+
+    /// Follows a car in the waiting list until it charges or its wait ends (polled every half
+    /// second, for at most its wait and half a minute more).
+    private func follow(_ location: String, waitingUpTo seconds: Double, recorder: LoadTestRecorder) async {
+        let start = ContinuousClock.now
+        let limit = Duration.seconds(seconds + 30)
+        while ContinuousClock.now - start < limit {
+            try? await Task.sleep(for: .milliseconds(500))
+            var request = HTTPClientRequest(url: plan.target + location)
+            request.method = .GET
+            guard let response = try? await client.execute(request, timeout: .seconds(5)), response.status == .ok,
+                let body = try? await response.body.collect(upTo: 1 << 20),
+                let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
+                let status = json["status"] as? String
+            else { continue }
+            switch status {
+            case "queued": continue
+            case "expired", "cancelled": return recorder.recordWait(ending: status, waited: ContinuousClock.now - start)
+            default: return recorder.recordWait(ending: "admitted", waited: ContinuousClock.now - start)
+            }
+        }
+        recorder.recordWait(ending: "unknown", waited: ContinuousClock.now - start)
     }
 
     private func sampleGrid(_ recorder: LoadTestRecorder, elapsed: @escaping @Sendable () -> Double) async {
@@ -164,6 +199,12 @@ public struct LoadTestRunner: Sendable {
                     time: second, requestsPerSecond: state.completedBySecond[second] ?? 0,
                     p50: Double(window?.valueAtPercentile(50) ?? 0) / 1e6, p99: Double(window?.valueAtPercentile(99) ?? 0) / 1e6))
         }
+        var waits: LoadTestReport.Waits?
+        if !state.waitEndings.isEmpty {
+            func wait(_ percentile: Double) -> Double { Double(state.waits.valueAtPercentile(percentile)) / 1000 }
+            waits = LoadTestReport.Waits(
+                endings: state.waitEndings, p50: wait(50), p90: wait(90), p99: wait(99), max: Double(state.waits.max) / 1000)
+        }
         let mode: String =
             switch plan.mode {
             case .closed: "closed"
@@ -177,7 +218,8 @@ public struct LoadTestRunner: Sendable {
                 p50: latency(50), p90: latency(90), p99: latency(99), p999: latency(99.9), max: Double(histogram.max) / 1e6,
                 mean: histogram.mean / 1e6),
             statuses: Dictionary(uniqueKeysWithValues: state.statuses.map { (String($0.key), $0.value) }),
-            problems: state.problems, assignments: state.assignments, balance: balance, perSecond: perSecond, grid: state.gridSamples)
+            problems: state.problems, assignments: state.assignments, balance: balance, waits: waits, perSecond: perSecond,
+            grid: state.gridSamples)
     }
 }
 

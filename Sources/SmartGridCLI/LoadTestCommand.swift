@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridCore
 import Foundation
 import LoadTest
 
@@ -32,6 +33,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "Open loop: steady, or rush-hour (ramp up, peak, ramp down over the duration).")
     var profile: ArrivalSchedule.Profile = .steady
 
+    @Option(help: "Minutes each driver waits for a free point (maxWaitMinutes, 0-1440); cars answered 202 are followed until they charge.")
+    var maxWait = 0
+
     @Option(help: "Seed for the vehicle mix and arrivals.")
     var seed: UInt64 = 1
 
@@ -48,6 +52,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         _ = try serviceURL(target, flag: "--target")
         if requests == nil && rate == nil { throw ValidationError("give --requests N (closed loop) or --rate R (open loop)") }
         if requests != nil && rate != nil { throw ValidationError("--requests (closed loop) and --rate (open loop) exclude each other") }
+        if !WaitRequest.maxWaitRange.contains(maxWait) { throw ValidationError("--max-wait must be a whole number of minutes from 0 to 1440") }
         if let requests, !(1...10_000_000).contains(requests) { throw ValidationError("--requests must be between 1 and 10000000") }
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 10000") }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be above 0 and at most 1000000") }
@@ -67,7 +72,8 @@ struct LoadTestCommand: AsyncParsableCommand {
             } else {
                 .open(ArrivalSchedule(rate: rate!, duration: duration ?? 30, arrivals: arrivals, profile: profile, seed: seed))
             }
-        let plan = LoadTestPlan(target: try serviceURL(target, flag: "--target"), mode: mode, seed: seed)
+        var plan = LoadTestPlan(target: try serviceURL(target, flag: "--target"), mode: mode, seed: seed)
+        plan.maxWaitMinutes = maxWait
         let client = LoadTestRunner.makeClient(connections: requests != nil ? concurrency : 512)
         let terminal = isatty(STDOUT_FILENO) == 1
         let runner = LoadTestRunner(plan: plan, client: client) { done, errors, p99, elapsed in

@@ -71,6 +71,52 @@ import Testing
         #expect(report.latency.max < 2.5)
     }
 
+    /// A gateway stand-in with a full grid: every car asked to wait joins the line (202) and is
+    /// shown charging from its second look on; a car that does not say it waits gets 503.
+    static func queueingGateway() -> some ApplicationProtocol {
+        let router = Router()
+        let looks = Locked([String: Int]())
+        let counter = Counter()
+        router.post("/api/v1/charge-requests") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 16)
+            let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+            guard json?["maxWaitMinutes"] as? Int == 5 else {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+            }
+            let id = "q-\(counter.next())"
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json", .location: "/api/v1/charge-requests/\(id)"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"id":"\#(id)","status":"queued","queuePosition":1}"#)))
+        }
+        router.get("/api/v1/charge-requests/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            let look = looks.withLock { looks in
+                looks[id, default: 0] += 1
+                return looks[id]!
+            }
+            let status = look >= 2 ? "charging" : "queued"
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"id":"\#(id)","status":"\#(status)"}"#)))
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// With --max-wait, cars answered 202 are followed until they charge; the report says how long they waited.
+    @Test func waitingCarsAreFollowedUntilTheyCharge() async throws {
+        let report = try await Self.run(
+            { target in
+                var plan = LoadTestPlan(target: target, mode: .closed(requests: 12, concurrency: 4))
+                plan.maxWaitMinutes = 5
+                return plan
+            }, against: Self.queueingGateway())
+        #expect(report.statuses == ["202": 12])
+        let waits = try #require(report.waits)
+        #expect(waits.endings == ["admitted": 12])
+        #expect(waits.p50 >= 0.9 && waits.max < 5, "two looks half a second apart: \(waits)")
+        #expect(LoadTestOutput.summary(report).contains("waited in line"))
+    }
+
     @Test func closedLoopSendsExactlyItsRequests() async throws {
         let report = try await Self.run(
             { LoadTestPlan(target: $0, mode: .closed(requests: 250, concurrency: 8)) }, against: Self.stubGateway(delay: .zero))
