@@ -179,10 +179,12 @@ import Testing
         #expect(change.retired == ["http://b:1"] && change.added.isEmpty)
         #expect(view.substations[2].retired)
         #expect(!view.substations[0].retired, "configured substations are never retired by discovery")
+        Self.scrape(&view, ids: ["S0", "S1", "S2"], loads: [0.5, 0.5, 0])
+        #expect(view.candidates(excluding: []).map(\.substation) == [0, 1], "a retired substation gets nothing, though emptiest")
         view.reconcileDiscovered(["http://a:1", "http://b:1"])
         #expect(!view.substations[2].retired)
         Self.scrape(&view, ids: ["S0", "S1", "S2"], loads: [0.5, 0.5, 0])
-        #expect(view.candidates(excluding: []).map(\.substation) == [2])
+        #expect(view.candidates(excluding: []).map(\.substation) == [0, 1, 2])
     }
 
     static func scrape(_ view: inout LoadView, ids: [String?], loads: [Double], at time: Double = 0) {

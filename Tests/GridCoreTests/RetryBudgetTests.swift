@@ -21,11 +21,13 @@ import Testing
         for _ in 0..<10 { budget.recordRequest(at: 0) }
         #expect((0..<6).filter { _ in budget.spendRetry(at: 1) }.count == 5)
         #expect(budget.recent(at: 9.5) == (requests: 10, retries: 5))
-        #expect(budget.recent(at: 10.5) == (requests: 0, retries: 0), "a window later both are gone")
-        #expect(!budget.allowsRetry(at: 10.5), "no floor, no requests: no retries")
-        budget.recordRequest(at: 10.5)
-        budget.recordRequest(at: 10.6)
-        #expect(budget.spendRetry(at: 10.7))
-        #expect(!budget.spendRetry(at: 10.8))
+        #expect(budget.recent(at: 10.5) == (requests: 0, retries: 5), "the requests of second 0 have left the window")
+        #expect(budget.recent(at: 11.5) == (requests: 0, retries: 0), "a window later both are gone")
+        #expect(!budget.allowsRetry(at: 11.5), "no floor, no requests: no retries")
+        budget.recordRequest(at: 11.5)
+        budget.recordRequest(at: 11.6)
+        let earned = budget.spendRetry(at: 11.7)
+        let beyond = budget.spendRetry(at: 11.8)
+        #expect(earned && !beyond, "two requests at 50% earn one retry")
     }
 }

@@ -92,11 +92,13 @@ import Testing
         var generator = SeededGenerator(seed: 4)
         var budget = RetryBudget()
         var first = RoutingAttempt(powerKW: 11)
-        #expect(first.next(view: &view, policy: &policy, budget: &budget, at: 0, using: &generator)?.substation == 0)
+        let firstChoice = first.next(view: &view, policy: &policy, budget: &budget, at: 0, using: &generator)
+        #expect(firstChoice?.substation == 0)
         first.admitted(view: &view, at: 0)
         #expect(!view.substations[0].meetsAdmissionFloor, "an eleventh would get 1.27 kW")
         var second = RoutingAttempt(powerKW: 11)
-        #expect(second.next(view: &view, policy: &policy, budget: &budget, at: 0, using: &generator)?.substation == 1)
+        let secondChoice = second.next(view: &view, policy: &policy, budget: &budget, at: 0, using: &generator)
+        #expect(secondChoice?.substation == 1)
     }
 
     @Test func retriesStopWhenTheBudgetIsSpent() {
