@@ -21,13 +21,15 @@ public func buildGatewayApplication(
     if let rateLimit = configuration.rateLimitPerSecond {
         router.middlewares.add(RateLimitMiddleware(ratePerSecond: rateLimit))
     }
+    let history = GridHistoryRecorder(balancer: balancer)
     GatewayRoutes(
         balancer: balancer, directory: directory,
-        idempotency: IdempotencyStore(archive: idempotencyArchive, restored: restoredAnswers)
+        idempotency: IdempotencyStore(archive: idempotencyArchive, restored: restoredAnswers), history: history
     ).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry)
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,
+        services: [history],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },
