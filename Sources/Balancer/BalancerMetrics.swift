@@ -16,7 +16,8 @@ public final class BalancerMetrics: Sendable {
         static let scrapeErrors = "Failed scrapes of a substation's metrics"
         static let up = "1 when the balancer routes to the substation"
         static let effectiveLoad = "Scraped load plus the balancer's own dispatches since that scrape"
-        static let calls = "Orders (POST /sessions) sent to a substation, by outcome; divide by balancer_route_duration_seconds_count for calls per request"
+        static let calls =
+            "Orders (POST /sessions) sent to a substation, by outcome; divide by balancer_route_duration_seconds_count for calls per request"
     }
 
     /// How one order sent to a substation ended.
@@ -79,7 +80,8 @@ public final class BalancerMetrics: Sendable {
     }
 
     private func calls(substation: String, outcome: CallOutcome) -> Counter {
-        registry.counter(name: "balancer_substation_calls_total", labels: [("substation", substation), ("outcome", outcome.rawValue)], help: Help.calls)
+        registry.counter(
+            name: "balancer_substation_calls_total", labels: [("substation", substation), ("outcome", outcome.rawValue)], help: Help.calls)
     }
 
     func rejected(reason: String) {

@@ -86,13 +86,16 @@ struct Dispatcher: Sendable {
         case .noneCanAdmit where refusals.isEmpty:
             let anyUp = state.withView { $0.hasRoutableSubstation }
             reason = anyUp ? "no-capacity" : "no-substation-available"
-            detail = anyUp ? "every substation is full (no free point, or the power floor cannot be met)" : "no substation is up and undrained"
+            detail =
+                anyUp ? "every substation is full (no free point, or the power floor cannot be met)" : "no substation is up and undrained"
         case .noneCanAdmit, nil:
             reason = "no-capacity"
             detail = "every substation tried refused or failed (\(refusals.joined(separator: ", ")))"
         }
         metrics.rejected(reason: reason)
-        logger.debug("no substation admitted", metadata: ["id": "\(order.id)", "tried": "\(refusals)", "stop": "\(String(describing: attempt.stop))"])
+        logger.debug(
+            "no substation admitted",
+            metadata: ["id": "\(order.id)", "tried": "\(refusals)", "stop": "\(String(describing: attempt.stop))"])
         return .noCapacity(detail: detail)
     }
 

@@ -97,7 +97,8 @@ struct UpCommand: AsyncParsableCommand {
             let configuration = SubstationConfiguration(
                 server: ServerSettings(host: host, port: port, logLevel: logLevel.level),
                 spec: SubstationSpec(
-                    id: "S\(number)", capacityKW: capacity, chargingPoints: max(4, Int(capacity / (rushHour ? Self.rushHourKWPerPoint : 20))),
+                    id: "S\(number)", capacityKW: capacity,
+                    chargingPoints: max(4, Int(capacity / (rushHour ? Self.rushHourKWPerPoint : 20))),
                     pointMaxKW: 50),
                 baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number))
             substationURLs.append("http://\(host):\(port)")
@@ -147,9 +148,11 @@ struct UpCommand: AsyncParsableCommand {
             services.append(
                 RushHourTraffic(
                     gatewayURL: gatewayURL, client: client.client, peakRate: peak, period: Self.rushHourPeriod,
-                    floor: Self.rushHourFloor, warmUpCars: Int(Double(totalPoints) * 0.6), seed: seed, logger: logger("smartgrid.rush-hour")))
+                    floor: Self.rushHourFloor, warmUpCars: Int(Double(totalPoints) * 0.6), seed: seed, logger: logger("smartgrid.rush-hour")
+                ))
             board.note(
-                "rush hour    driving charge requests through the gateway (peak \((peak * 100).rounded() / 100) cars/s, cycle \(Int(Self.rushHourPeriod)) s)")
+                "rush hour    driving charge requests through the gateway (peak \((peak * 100).rounded() / 100) cars/s, cycle \(Int(Self.rushHourPeriod)) s)"
+            )
         }
         try await runServices(services, logger: logger("smartgrid")) {
             await storage.close()

@@ -28,7 +28,9 @@ import Testing
         #expect(figures.substationId == "S7" && figures.activeSessions == 6 && figures.chargingPoints == 30)
         #expect(figures.pointMaxKW == 22 && figures.capacityKW == 630)
         // Doubles go through text: equal to the last bit is not promised, a relative 1e-12 is.
-        for (read, wanted) in [(figures.load, exported.load), (figures.powerKW, exported.powerKW), (figures.baseLoadKW!, exported.baseLoadKW!)] {
+        for (read, wanted) in [
+            (figures.load, exported.load), (figures.powerKW, exported.powerKW), (figures.baseLoadKW!, exported.baseLoadKW!),
+        ] {
             #expect(abs(read - wanted) <= 1e-12 * max(1, abs(wanted)), "\(read) vs \(wanted)")
         }
     }
