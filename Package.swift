@@ -74,6 +74,8 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "GridCore", "GridHTTP", "GridStore",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

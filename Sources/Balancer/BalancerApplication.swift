@@ -19,7 +19,8 @@ public func buildBalancerApplication(
     let logger = configuration.server.logger("smartgrid.balancer")
     let state = BalancerState(
         urls: configuration.substationURLs, policy: configuration.policy,
-        seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
+        seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max),
+        retryBudget: RetryBudget(ratio: configuration.retryBudgetRatio, minimumRetries: configuration.retryBudgetMinimum))
     let metrics = BalancerMetrics(registry: registry)
     let undo = UndoQueue { pending in await client.cancel(sessionId: pending.sessionId, at: pending.place, timeout: .milliseconds(500)) }
     let dispatcher = Dispatcher(state: state, client: client, metrics: metrics, configuration: configuration, logger: logger, undo: undo)

@@ -19,6 +19,12 @@ public struct BalancerConfiguration: Sendable {
     /// Names whose addresses are substations, re-resolved every `discoveryInterval` seconds.
     public var discover: [DiscoveryTarget] = []
     public var discoveryInterval: Double = 5
+    /// Substations tried per request at most, the first included (`--max-attempts`).
+    public var maxAttempts = RoutingAttempt.defaultMaxAttempts
+    /// Retries across requests: at most this fraction of the requests of the last 10 s ...
+    public var retryBudgetRatio = RetryBudget.defaultRatio
+    /// ... and never fewer than this many per 10 s, so a quiet grid can still retry.
+    public var retryBudgetMinimum = RetryBudget.defaultMinimumRetries
 
     public init(
         server: ServerSettings = ServerSettings(port: 7001), substationURLs: [String] = [],

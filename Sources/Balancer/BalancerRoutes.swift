@@ -60,7 +60,8 @@ struct BalancerRoutes: Sendable {
     func currentView() -> BalancerView {
         let now = state.now
         return BalancerView(
-            policy: state.policy, loadSource: loadSource, substations: state.view.substations.map { SubstationStatus($0, now: now) },
+            policy: state.policy, loadSource: loadSource,
+            substations: state.view.substations.filter { !$0.vacant }.map { SubstationStatus($0, now: now) },
             recentDecisions: state.recentDecisions)
     }
 

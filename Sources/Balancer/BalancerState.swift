@@ -7,6 +7,7 @@ public final class BalancerState: Sendable {
         var view: LoadView
         var policy: RoutingPolicy
         var generator: SeededGenerator
+        var retryBudget: RetryBudget
     }
 
     private let guarded: Mutex<Guarded>
@@ -29,11 +30,11 @@ public final class BalancerState: Sendable {
     /// A substation back from being down regains its share of traffic over this long.
     static let slowStartSeconds = 10.0
 
-    public init(urls: [String], policy: PolicyName, seed: UInt64) {
+    public init(urls: [String], policy: PolicyName, seed: UInt64, retryBudget: RetryBudget = RetryBudget()) {
         guarded = Mutex(
             Guarded(
                 view: LoadView(urls: urls, ejectionBaseSeconds: Self.ejectionBaseSeconds, slowStartSeconds: Self.slowStartSeconds),
-                policy: RoutingPolicy(policy), generator: SeededGenerator(seed: seed)))
+                policy: RoutingPolicy(policy), generator: SeededGenerator(seed: seed), retryBudget: retryBudget))
     }
 
     /// Seconds since the balancer started: the clock of scrape ages.
@@ -51,10 +52,15 @@ public final class BalancerState: Sendable {
         var policy: PolicyName
     }
 
-    /// The next substation for `attempt`, with the dispatch counted against it; nil when none is left.
+    /// The next substation for `attempt`, with the dispatch counted against it; nil when routing
+    /// stops (`attempt.stop` says why).
     func decide(_ attempt: inout RoutingAttempt) -> Decision? {
-        guarded.withLock { state in
-            guard let candidate = attempt.next(view: &state.view, policy: &state.policy, using: &state.generator) else { return nil }
+        let time = now
+        return guarded.withLock { state in
+            guard
+                let candidate = attempt.next(
+                    view: &state.view, policy: &state.policy, budget: &state.retryBudget, at: time, using: &state.generator)
+            else { return nil }
             let substation = state.view.substations[candidate.substation]
             return Decision(
                 substation: candidate.substation, url: substation.url, substationLabel: substation.id ?? substation.url,

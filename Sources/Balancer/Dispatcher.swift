@@ -3,8 +3,10 @@ import GridCore
 import GridHTTP
 import Logging
 
-/// Places one charge request: asks the policy for a substation, sends the order, and on a
-/// refusal, a 5xx or a transport failure tries the next best substation, never one already tried.
+/// Places one charge request: asks the policy for a substation the view says can admit, sends
+/// the order, and on a refusal, a 5xx or a transport failure tries the next best substation,
+/// never one already tried, at most `maxAttempts` in all and within the shared retry budget.
+/// When the view says nothing can admit, it answers at once without calling anyone.
 struct Dispatcher: Sendable {
     let state: BalancerState
     let client: any SubstationClient
@@ -24,13 +26,14 @@ struct Dispatcher: Sendable {
     func place(_ order: SessionOrder) async -> Outcome {
         let start = ContinuousClock.now
         defer { metrics.routeDuration.record(ContinuousClock.now - start) }
-        var attempt = RoutingAttempt(powerKW: order.request.maxPowerKW)
+        var attempt = RoutingAttempt(powerKW: order.request.maxPowerKW, maxAttempts: configuration.maxAttempts)
         var refusals: [String] = []
         while ContinuousClock.now - start < configuration.routeDeadline, let decision = state.decide(&attempt) {
             if attempt.attempts > 1 { metrics.retries.increment() }
             let remaining = configuration.routeDeadline - (ContinuousClock.now - start)
             do throws(UpstreamFailure) {
                 let answer = try await client.order(order, at: decision.url, timeout: min(configuration.dispatchTimeout, remaining))
+                metrics.called(substation: decision.substationLabel, outcome: .init(status: answer.status))
                 switch answer.status {
                 case 201:
                     state.admitted(&attempt)
@@ -41,6 +44,11 @@ struct Dispatcher: Sendable {
                             effectiveLoad: decision.effectiveLoad.isFinite ? decision.effectiveLoad : 0, policy: decision.policy,
                             at: Date().formatted(.iso8601)))
                     return .admitted(answer, substationURL: decision.url)
+                case 502, 504:
+                    // From a proxy in front of the substation: the order may have landed. Fate unknown, as a timeout.
+                    state.refused(&attempt, failure: .unreachable)
+                    refusals.append("\(decision.substationLabel): \(answer.status) from an intermediary")
+                    await undoOrder(order.id, at: decision.url)
                 case 409, 500...599:
                     state.refused(&attempt)
                     refusals.append("\(decision.substationLabel): \(answer.status)")
@@ -55,22 +63,46 @@ struct Dispatcher: Sendable {
             } catch {
                 switch error {
                 case .refused:
+                    metrics.called(substation: decision.substationLabel, outcome: .connectionRefused)
                     state.refused(&attempt, failure: .refusedConnection)
                     refusals.append("\(decision.substationLabel): connection refused")
                 case .timedOut, .unreachable:
+                    metrics.called(substation: decision.substationLabel, outcome: .fateUnknown)
                     state.refused(&attempt, failure: .unreachable)
                     refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
-                    // It may have admitted the session before the answer was lost: undo, so the car is booked once.
-                    await undo.undoNow(sessionId: order.id, at: decision.url)
+                    await undoOrder(order.id, at: decision.url)
                 }
             }
         }
-        metrics.rejected(reason: refusals.isEmpty ? "no-substation-available" : "no-capacity")
-        let detail =
-            refusals.isEmpty
-            ? "no substation is up and undrained"
-            : "every substation tried refused or failed (\(refusals.joined(separator: ", ")))"
-        logger.debug("no substation admitted", metadata: ["id": "\(order.id)", "tried": "\(refusals)"])
+        let reason: String
+        let detail: String
+        switch attempt.stop {
+        case .attemptLimit:
+            reason = "no-capacity"
+            detail = "\(attempt.attempts) substations tried, none admitted (\(refusals.joined(separator: ", ")))"
+        case .retryBudget:
+            reason = "no-capacity"
+            detail = "retry budget spent; tried: \(refusals.joined(separator: ", "))"
+        case .noneCanAdmit where refusals.isEmpty:
+            let anyUp = state.withView { $0.hasRoutableSubstation }
+            reason = anyUp ? "no-capacity" : "no-substation-available"
+            detail =
+                anyUp ? "every substation is full (no free point, or the power floor cannot be met)" : "no substation is up and undrained"
+        case .noneCanAdmit, nil:
+            reason = "no-capacity"
+            detail = "every substation tried refused or failed (\(refusals.joined(separator: ", ")))"
+        }
+        metrics.rejected(reason: reason)
+        logger.debug(
+            "no substation admitted",
+            metadata: ["id": "\(order.id)", "tried": "\(refusals)", "stop": "\(String(describing: attempt.stop))"])
         return .noCapacity(detail: detail)
+    }
+
+    /// The order may have been admitted before its answer was lost: undo it, so the car is booked
+    /// once; if the substation cannot be asked now, the undo queue keeps asking.
+    /// It may have admitted the session before the answer was lost: undo, so the car is booked once.
+    private func undoOrder(_ sessionId: String, at url: String) async {
+        await undo.undoNow(sessionId: sessionId, at: url)
     }
 }

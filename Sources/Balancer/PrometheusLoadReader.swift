@@ -25,7 +25,7 @@ public struct PrometheusLoadReader: LoadReader {
     public var sourceName: String { "prometheus=\(prometheusURL)" }
 
     static let figureQuery =
-        #"{__name__=~"substation_load|substation_capacity_watts|substation_power_watts|substation_active_sessions|substation_charging_points|up"}"#
+        #"{__name__=~"substation_load|substation_capacity_watts|substation_power_watts|substation_active_sessions|substation_charging_points|substation_base_load_watts|substation_point_max_watts|up"}"#
     static let timestampQuery = "timestamp(substation_load)"
 
     public func read(_ urls: [String], now: @escaping @Sendable () -> Double) async -> [Result<LoadReading, LoadReadFailure>] {
@@ -39,25 +39,44 @@ public struct PrometheusLoadReader: LoadReader {
         }
         let clockOffset = Date().timeIntervalSince1970 - now()
         return urls.map { url in
-            let instance = Self.instance(of: url)
-            let series = figures.filter { $0.labels["instance"] == instance }
-            func value(_ name: String) -> Double? {
-                series.first { $0.labels["__name__"] == name }?.value
-            }
-            guard value("up") != 0 else {
-                return .failure(LoadReadFailure(refused: false, reason: "prometheus reports \(instance) down"))
-            }
-            guard let load = series.first(where: { $0.labels["__name__"] == "substation_load" }),
-                let capacity = value("substation_capacity_watts"), let power = value("substation_power_watts"),
-                let active = value("substation_active_sessions"), let points = value("substation_charging_points"),
-                let sampledAt = timestamps.first(where: { $0.labels["instance"] == instance })?.value
-            else {
-                return .failure(LoadReadFailure(refused: false, reason: "prometheus has no fresh figures for \(instance)"))
-            }
-            let reading = ScrapedFigures(
-                substationId: load.labels["substation"] ?? instance, load: load.value, capacityKW: capacity / 1000,
-                powerKW: power / 1000, activeSessions: Int(active), chargingPoints: Int(points))
-            return .success(LoadReading(figures: reading, takenAt: sampledAt - clockOffset))
+            Self.reading(of: Self.instance(of: url), figures: figures, timestamps: timestamps, clockOffset: clockOffset)
+        }
+    }
+
+    /// One substation's figures from the answers of both queries; anything not believable
+    /// (missing, duplicated, not finite, out of range) fails this substation's read only.
+    static func reading(
+        of instance: String, figures: [PrometheusVectorSample], timestamps: [PrometheusVectorSample], clockOffset: Double
+    ) -> Result<LoadReading, LoadReadFailure> {
+        let series = figures.filter { $0.labels["instance"] == instance }
+        func samples(_ name: String) -> [PrometheusVectorSample] { series.filter { $0.labels["__name__"] == name } }
+        for name in ["up"] + ScrapedFigures.metricNames where samples(name).count > 1 {
+            return .failure(LoadReadFailure(refused: false, reason: "prometheus has \(name) twice for \(instance)"))
+        }
+        func value(_ name: String) -> Double? { samples(name).first?.value }
+        guard value("up") != 0 else {
+            return .failure(LoadReadFailure(refused: false, reason: "prometheus reports \(instance) down"))
+        }
+        let stamps = timestamps.filter { $0.labels["instance"] == instance }
+        guard let load = samples("substation_load").first,
+            let capacity = value("substation_capacity_watts"), let power = value("substation_power_watts"),
+            let active = value("substation_active_sessions"), let points = value("substation_charging_points"),
+            stamps.count == 1, let sampledAt = stamps.first?.value
+        else {
+            return .failure(LoadReadFailure(refused: false, reason: "prometheus has no fresh figures for \(instance)"))
+        }
+        let takenAt = sampledAt - clockOffset
+        guard takenAt.isFinite else {
+            return .failure(LoadReadFailure(refused: false, reason: "prometheus gave \(instance) no usable timestamp"))
+        }
+        do {
+            let reading = try ScrapedFigures.validated(
+                substationId: load.labels["substation"] ?? instance, load: load.value, capacityWatts: capacity, powerWatts: power,
+                activeSessions: active, chargingPoints: points, baseLoadWatts: value("substation_base_load_watts"),
+                pointMaxWatts: value("substation_point_max_watts"))
+            return .success(LoadReading(figures: reading, takenAt: takenAt))
+        } catch {
+            return .failure(LoadReadFailure(refused: false, reason: "prometheus figures for \(instance): \(error)"))
         }
     }
 

@@ -22,17 +22,22 @@ struct SubstationPoller: Service {
     }
 
     func pollOnce() async {
-        let urls = state.withView { $0.substations.map(\.url) }
+        // Vacant slots (retired addresses nothing needs) are not scraped.
+        let targets = state.withView { view in
+            view.substations.indices.filter { !view.substations[$0].vacant }.map { ($0, view.substations[$0].url) }
+        }
         let state = self.state
-        let results = await reader.read(urls, now: { state.now })
-        for (index, result) in results.enumerated() {
-            apply(result, to: index)
+        let results = await reader.read(targets.map(\.1), now: { state.now })
+        for ((index, url), result) in zip(targets, results) {
+            apply(result, to: index, url: url)
         }
         metrics.update(from: state.view, policy: state.policy)
     }
 
-    private func apply(_ result: Result<LoadReading, LoadReadFailure>, to index: Int) {
+    private func apply(_ result: Result<LoadReading, LoadReadFailure>, to index: Int, url: String) {
         let now = state.now
+        // Discovery may have vacated or reused the slot while the scrape ran: its figures are then no one's.
+        guard state.withView({ !$0.substations[index].vacant && $0.substations[index].url == url }) else { return }
         switch result {
         case .success(let reading):
             let ticket = LoadView.ScrapeTicket(substation: index, takenAt: reading.takenAt)

@@ -189,8 +189,23 @@ enum DashboardPage {
           if (button) admin("POST", `/api/v1/admin/substations/${encodeURIComponent(button.dataset.id)}/${button.dataset.action}`);
         });
 
+        // The gateway's last five minutes, sent first on every (re)connection: the chart starts full.
+        function seedHistory(past) {
+          history.clear();
+          for (const sample of past.samples || []) {
+            const t = Date.parse(sample.time);
+            for (const s of sample.substations) {
+              if (!history.has(s.id)) history.set(s.id, []);
+              history.get(s.id).push([t, s.load || 0]);
+            }
+          }
+          const ids = [...history.keys()].sort();
+          if (ids.length) drawChart(ids, Date.now());
+        }
+
         function connect() {
           const stream = new EventSource("/api/v1/grid/stream");
+          stream.addEventListener("history", (event) => seedHistory(JSON.parse(event.data)));
           stream.addEventListener("grid", (event) => render(JSON.parse(event.data)));
           stream.onopen = () => connection(true, "live");
           stream.onerror = () => {

@@ -39,13 +39,15 @@ public func buildGatewayApplication(
         metrics: WaitingListMetrics(registry: registry), restored: restoredWaitingLine)
     let worker = WaitingListWorker(
         waitingList: waitingList, balancer: balancer, undo: undo, logger: logger, interval: configuration.waitingListInterval, now: now)
+    let history = GridHistoryRecorder(balancer: balancer)
     GatewayRoutes(
-        balancer: balancer, directory: directory, idempotency: idempotency, undo: undo, waitingList: waitingList, now: now
+        balancer: balancer, directory: directory, idempotency: idempotency, undo: undo, waitingList: waitingList, now: now,
+        history: history
     ).add(to: router)
     MetricsEndpoint.add(to: router, registry: registry)
     return Application(
         router: router, configuration: configuration.server.applicationConfiguration,
-        services: [UndoService(queue: undo, logger: logger), worker],
+        services: [UndoService(queue: undo, logger: logger), worker, history],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },

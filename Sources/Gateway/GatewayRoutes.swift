@@ -16,6 +16,8 @@ struct GatewayRoutes: Sendable {
     let waitingList: WaitingList
     /// Wall-clock seconds since 1970.
     let now: @Sendable () -> Double
+    /// The last five minutes of the grid, for dashboards opened mid-run.
+    let history: GridHistoryRecorder
     let tally = AnswerTally()
     static let chargeRequests = "/api/v1/charge-requests"
 
@@ -37,7 +39,8 @@ struct GatewayRoutes: Sendable {
             Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        router.get("/api/v1/grid/stream") { _, _ in GridStream(balancer: balancer, tally: tally).response() }
+        router.get("/api/v1/grid/history") { _, _ in try WireJSON.response(history.current) }
+        router.get("/api/v1/grid/stream") { _, _ in GridStream(balancer: balancer, tally: tally, history: history).response() }
         router.get("/dashboard") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],

@@ -32,12 +32,14 @@ struct GridFrame: Codable, Sendable {
     var rejectedTotal: Int
 }
 
-/// `GET /api/v1/grid/stream`: Server-Sent Events, one `grid` event a second with the whole grid.
+/// `GET /api/v1/grid/stream`: Server-Sent Events, first one `history` event with the last five
+/// minutes (as `GET /api/v1/grid/history`), then one `grid` event a second with the whole grid.
 /// Each stream ends after `lifetime` (browsers reconnect by themselves) or on shutdown, so a
 /// graceful stop never waits on an open dashboard.
 struct GridStream: Sendable {
     let balancer: any BalancerClient
     let tally: AnswerTally
+    let history: GridHistoryRecorder
     var interval: Duration = .seconds(1)
     var lifetime: Duration = .seconds(300)
 
@@ -48,6 +50,8 @@ struct GridStream: Sendable {
         let body = ResponseBody { writer in
             let start = ContinuousClock.now
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            let past = (try? WireJSON.encoder.encode(history.current)) ?? Data("{}".utf8)
+            try await writer.write(ByteBuffer(string: "event: history\ndata: " + String(decoding: past, as: UTF8.self) + "\n\n"))
             while !Task.isCancelled && !Task.isShuttingDownGracefully && ContinuousClock.now - start < lifetime {
                 let frame = await frame()
                 let data = (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)

@@ -83,11 +83,21 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/api/v1/grid/history": {
+              "get": {
+                "summary": "The last five minutes of the grid, one sample a second (oldest first), for dashboards opened mid-run.",
+                "operationId": "getGridHistory",
+                "responses": {
+                  "200": {"description": "The history.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GridHistory"}}}},
+                  "429": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
             "/api/v1/grid/stream": {
               "get": {
-                "summary": "Server-Sent Events: one `grid` event a second with the whole grid, totals and recent decisions.",
+                "summary": "Server-Sent Events: first one `history` event (the last five minutes, as GET /api/v1/grid/history), then one `grid` event a second with the whole grid, totals and recent decisions.",
                 "operationId": "streamGrid",
-                "responses": {"200": {"description": "An event stream: `grid` events whose data is the Grid as JSON.",
+                "responses": {"200": {"description": "An event stream: one `history` event whose data is the GridHistory as JSON, then `grid` events whose data is the Grid as JSON.",
                                       "content": {"text/event-stream": {"schema": {"type": "object",
                                         "properties": {"event": {"type": "string"}, "data": {"type": "string"},
                                                        "id": {"type": "string"}, "retry": {"type": "integer"}}}}}},
@@ -182,6 +192,27 @@ enum OpenAPIDocument {
                                                "description": "Sessions expected to end within each horizon, keyed by real seconds."}
                     }}},
                   "recentDecisions": {"type": "array", "items": {"type": "object"}}
+                }
+              },
+              "GridHistory": {
+                "type": "object",
+                "required": ["windowSeconds", "intervalSeconds", "samples"],
+                "properties": {
+                  "windowSeconds": {"type": "number"},
+                  "intervalSeconds": {"type": "number"},
+                  "samples": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["time", "substations"],
+                    "properties": {
+                      "time": {"type": "string", "format": "date-time"},
+                      "substations": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["id", "up", "load"],
+                        "properties": {
+                          "id": {"type": "string"}, "up": {"type": "boolean"}, "load": {"type": "number"},
+                          "activeSessions": {"type": "integer"}, "chargingPoints": {"type": "integer"}
+                        }}}
+                    }}}
                 }
               },
               "Problem": {

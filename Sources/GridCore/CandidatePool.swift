@@ -28,43 +28,29 @@ extension Array: CandidatePool where Element == RoutingCandidate {
 }
 
 /// The load view's routing table seen by one request: slot = substation index. Eligible are the
-/// substations that may take a car and were not tried for this one; among them, those that look
-/// to have a free point, if there are any.
+/// substations that may take a car, that the view says can admit one, and that were not tried
+/// for this one. On a full grid none is eligible, and a decision costs O(1) whatever the size.
 public struct RoutingPool: CandidatePool {
     let entries: [LoadView.RoutingEntry]
-    /// Effective loads with +infinity for substations that are not routable (or, in the second,
-    /// look full): plain arrays that a minimum search runs through at memory speed.
-    let routableLoads: [Double]
-    let routableWithFreePointLoads: [Double]
+    /// Effective loads with +infinity for substations that cannot take the next car: a plain
+    /// array that a minimum search runs through at memory speed.
+    let admittingLoads: [Double]
     let tried: [Int]
-    /// Only substations that look to have a free point are eligible.
-    let requiresFreePoint: Bool
     public let eligibleCount: Int
 
-    init(
-        entries: [LoadView.RoutingEntry], routableLoads: [Double], routableWithFreePointLoads: [Double], tried: [Int],
-        routable: Int, routableWithFreePoint: Int
-    ) {
+    init(entries: [LoadView.RoutingEntry], admittingLoads: [Double], tried: [Int], admitting: Int) {
         self.entries = entries
-        self.routableLoads = routableLoads
-        self.routableWithFreePointLoads = routableWithFreePointLoads
+        self.admittingLoads = admittingLoads
         self.tried = tried
-        var triedRoutable = 0
-        var triedWithFreePoint = 0
-        for slot in tried where entries[slot].routable {
-            triedRoutable += 1
-            if entries[slot].hasFreePoint { triedWithFreePoint += 1 }
-        }
-        let withFreePoint = routableWithFreePoint - triedWithFreePoint
-        requiresFreePoint = withFreePoint > 0
-        eligibleCount = requiresFreePoint ? withFreePoint : routable - triedRoutable
+        var triedAdmitting = 0
+        for slot in Set(tried) where entries.indices.contains(slot) && entries[slot].admits { triedAdmitting += 1 }
+        eligibleCount = admitting - triedAdmitting
     }
 
     public var slotCount: Int { entries.count }
 
     public func isEligible(_ slot: Int) -> Bool {
-        let entry = entries[slot]
-        guard entry.routable, !requiresFreePoint || entry.hasFreePoint else { return false }
+        guard entries[slot].admits else { return false }
         return tried.isEmpty || !tried.contains(slot)
     }
 
@@ -74,10 +60,9 @@ public struct RoutingPool: CandidatePool {
     /// For a first try (nothing excluded): the minimum of the load array, if one slot holds it.
     public func uniqueLeastLoadedSlot() -> Int? {
         guard tried.isEmpty else { return nil }
-        let loads = requiresFreePoint ? routableWithFreePointLoads : routableLoads
         var least = Double.infinity
-        for load in loads { least = Swift.min(least, load) }
-        guard least < .infinity, let slot = loads.firstIndex(of: least) else { return nil }
-        return loads[(slot + 1)...].contains(least) ? nil : slot
+        for load in admittingLoads { least = Swift.min(least, load) }
+        guard least < .infinity, let slot = admittingLoads.firstIndex(of: least) else { return nil }
+        return admittingLoads[(slot + 1)...].contains(least) ? nil : slot
     }
 }

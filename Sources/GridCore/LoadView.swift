@@ -5,14 +5,19 @@
 /// Own-dispatch accounting: a dispatch is counted from the moment it is decided (so concurrent
 /// decisions see each other), dropped if the substation refuses it, and dropped at the first
 /// scrape taken after the substation confirmed it, because that scrape already includes it.
-/// Nothing is counted twice for longer than one scrape.
+/// Nothing is counted twice for longer than one scrape. A dispatch counts the power the
+/// substation will grant: the car's maximum, capped by the substation's point maximum.
+///
+/// Admission, as the view sees it: a substation is offered a car only if, counting its pending
+/// dispatches, a charging point is free and the admission floor can still be met. When no
+/// substation can admit, routing answers at once without calling anyone.
 ///
 /// Times are seconds on one monotonic clock of the owner's choosing; a scrape read through
 /// Prometheus is dated by its sample's timestamp on that clock.
 public struct LoadView: Sendable {
     public struct Substation: Sendable {
-        public let url: String
-        /// Known after the first scrape (the `substation` label).
+        public internal(set) var url: String
+        /// Known after the first scrape (the `substation` label). Never held by two entries.
         public internal(set) var id: String?
         public internal(set) var figures: ScrapedFigures?
         public internal(set) var health = SubstationHealth()
@@ -21,13 +26,24 @@ public struct LoadView: Sendable {
         public internal(set) var retired = false
         /// Found by service discovery rather than configured.
         public internal(set) var discovered = false
+        /// A retired entry nothing needs any more: not scraped, not shown, its slot free for the
+        /// next substation discovered (positions never move, so dispatches in flight stay valid).
+        public internal(set) var vacant = false
         /// Clock reading (seconds) of the last successful scrape.
         public internal(set) var lastScrapeAt: Double?
         var pending: [PendingDispatch] = []
 
-        /// Requested power of dispatches not yet seen in a scrape.
+        init(url: String, ejectionBaseSeconds: Double, discovered: Bool = false) {
+            self.url = url
+            self.health = SubstationHealth(ejectionBaseSeconds: ejectionBaseSeconds)
+            self.discovered = discovered
+        }
+
+        /// Power the substation will grant dispatches not yet seen in a scrape.
         public var pendingPowerKW: Double { pending.reduce(0) { $0 + $1.powerKW } }
         public var pendingDispatches: Int { pending.count }
+        /// Dispatches decided but not yet answered.
+        public var inFlightDispatches: Int { pending.count(where: { $0.confirmedAt == nil }) }
 
         /// Scraped load plus pending dispatches over capacity. Unknown capacity: +infinity.
         public var effectiveLoad: Double {
@@ -40,7 +56,27 @@ public struct LoadView: Sendable {
             guard let figures else { return false }
             return figures.activeSessions + pending.count < figures.chargingPoints
         }
+
+        /// Whether one more session would still leave every session the admission floor:
+        /// (capacity - base load) / (active + pending + 1) >= floor.
+        public var meetsAdmissionFloor: Bool {
+            guard let figures else { return false }
+            let available = figures.capacityKW - (figures.baseLoadKW ?? 0)
+            return available / Double(figures.activeSessions + pending.count + 1) >= LoadView.admissionFloorKW
+        }
+
+        /// Whether the view says this substation can admit one more car.
+        public var seemsToAdmit: Bool { seemsToHaveFreePoint && meetsAdmissionFloor }
+
+        /// What a car asking for `powerKW` will be granted here: a point gives at most its maximum.
+        public func grantedPowerKW(_ powerKW: Double) -> Double {
+            guard let pointMax = figures?.pointMaxKW else { return powerKW }
+            return min(powerKW, pointMax)
+        }
     }
+
+    /// The least power every session must keep for a substation to admit one more (CONTRACT section 2).
+    public static let admissionFloorKW = SubstationSpec.minimumSessionPowerKW
 
     struct PendingDispatch: Sendable {
         var ticket: DispatchTicket
@@ -67,24 +103,27 @@ public struct LoadView: Sendable {
         }
     }
 
-    public private(set) var substations: [Substation]
+    public internal(set) var substations: [Substation]
     private var dispatchCount: UInt64 = 0
+    /// Which entry holds each substation id.
+    var owners: [String: Int] = [:]
 
     /// What routing reads, one plain entry per substation, refreshed on every change: a decision
     /// scans this compact table (no reference counting) instead of the full records.
     struct RoutingEntry: Sendable {
         var effectiveLoad = Double.infinity
         var routable = false
-        var hasFreePoint = false
+        /// Routable, and the view says it can admit one more car.
+        var admits = false
     }
 
-    private var routing: [RoutingEntry]
-    /// Effective load per substation, +infinity where it is not routable (or looks full).
-    private var routableLoads: [Double]
-    private var routableWithFreePointLoads: [Double]
-    /// How many entries are routable, and routable with a free point: what sampling needs to know.
+    var routing: [RoutingEntry]
+    /// Effective load per substation, +infinity where it cannot take the next car: a plain
+    /// array that a minimum search runs through at memory speed.
+    private var admittingLoads: [Double]
+    /// How many entries are routable, and routable and admitting: what sampling needs to know.
     private var routableCount = 0
-    private var routableWithFreePointCount = 0
+    private var admittingCount = 0
 
     /// Outlier ejection (see `SubstationHealth`): 0 takes a substation back at its first good scrape.
     public let ejectionBaseSeconds: Double
@@ -99,27 +138,28 @@ public struct LoadView: Sendable {
     public init(urls: [String], ejectionBaseSeconds: Double = 0, slowStartSeconds: Double = 0) {
         self.ejectionBaseSeconds = ejectionBaseSeconds
         self.slowStartSeconds = slowStartSeconds
-        self.substations = urls.map { url in
-            var substation = Substation(url: url)
-            substation.health = SubstationHealth(ejectionBaseSeconds: ejectionBaseSeconds)
-            return substation
-        }
+        self.substations = urls.map { Substation(url: $0, ejectionBaseSeconds: ejectionBaseSeconds) }
         self.routing = Array(repeating: RoutingEntry(), count: urls.count)
-        self.routableLoads = Array(repeating: .infinity, count: urls.count)
-        self.routableWithFreePointLoads = Array(repeating: .infinity, count: urls.count)
+        self.admittingLoads = Array(repeating: .infinity, count: urls.count)
     }
 
-    private mutating func refresh(_ index: Int) {
+    mutating func refresh(_ index: Int) {
         count(routing[index], as: -1)
+        let substation = substations[index]
+        let routable =
+            substation.health.isUp && !substation.drained && !substation.retired && !substation.vacant && substation.figures != nil
         routing[index] = RoutingEntry(
-            effectiveLoad: substations[index].effectiveLoad + slowStartPenalty(index),
-            routable: substations[index].health.isUp && !substations[index].drained && !substations[index].retired
-                && substations[index].figures != nil,
-            hasFreePoint: substations[index].seemsToHaveFreePoint)
+            effectiveLoad: substation.effectiveLoad + slowStartPenalty(index), routable: routable,
+            admits: routable && substation.seemsToAdmit)
         count(routing[index], as: 1)
-        let entry = routing[index]
-        routableLoads[index] = entry.routable ? entry.effectiveLoad : .infinity
-        routableWithFreePointLoads[index] = entry.routable && entry.hasFreePoint ? entry.effectiveLoad : .infinity
+        admittingLoads[index] = routing[index].admits ? routing[index].effectiveLoad : .infinity
+    }
+
+    /// Room for one more entry at the end.
+    mutating func appendEntry(_ substation: Substation) {
+        substations.append(substation)
+        routing.append(RoutingEntry())
+        admittingLoads.append(.infinity)
     }
 
     /// The part of the slow-start penalty left now; it shrinks at each refresh (every scrape).
@@ -131,8 +171,11 @@ public struct LoadView: Sendable {
     private mutating func count(_ entry: RoutingEntry, as sign: Int) {
         guard entry.routable else { return }
         routableCount += sign
-        if entry.hasFreePoint { routableWithFreePointCount += sign }
+        if entry.admits { admittingCount += sign }
     }
+
+    /// Whether any substation is up, undrained and scraped, whether or not it has room.
+    public var hasRoutableSubstation: Bool { routableCount > 0 }
 
     // MARK: Scrapes
 
@@ -145,9 +188,12 @@ public struct LoadView: Sendable {
         _ ticket: ScrapeTicket, figures: ScrapedFigures, at time: Double
     ) -> SubstationHealth.Action? {
         let index = ticket.substation
+        guard !substations[index].vacant else { return nil }
         latestTime = max(latestTime, time)
+        claim(figures.substationId, for: index)
+        // A leftover address of a substation now live elsewhere: vacated, nothing to record.
+        guard !substations[index].vacant else { return nil }
         substations[index].figures = figures
-        substations[index].id = figures.substationId
         substations[index].lastScrapeAt = time
         if !substations[index].pending.isEmpty {
             substations[index].pending.removeAll { dispatch in
@@ -161,6 +207,7 @@ public struct LoadView: Sendable {
 
     @discardableResult
     public mutating func scrapeFailed(_ ticket: ScrapeTicket, refused: Bool) -> SubstationHealth.Action? {
+        guard !substations[ticket.substation].vacant else { return nil }
         defer { refresh(ticket.substation) }
         latestTime = max(latestTime, ticket.takenAt)
         return substations[ticket.substation].health.failed(refused: refused, at: latestTime)
@@ -168,11 +215,12 @@ public struct LoadView: Sendable {
 
     // MARK: Dispatches
 
-    /// Counts a dispatch the moment it is decided.
+    /// Counts a dispatch the moment it is decided, at the power the substation will grant it.
     public mutating func reserve(_ substation: Int, powerKW: Double) -> DispatchTicket {
         dispatchCount += 1
         let ticket = DispatchTicket(substation: substation, number: dispatchCount)
-        substations[substation].pending.append(PendingDispatch(ticket: ticket, powerKW: powerKW, confirmedAt: nil))
+        let granted = substations[substation].grantedPowerKW(powerKW)
+        substations[substation].pending.append(PendingDispatch(ticket: ticket, powerKW: granted, confirmedAt: nil))
         refresh(substation)
         return ticket
     }
@@ -180,23 +228,29 @@ public struct LoadView: Sendable {
     /// The substation admitted it at `time`: it shows in every scrape taken after that.
     public mutating func confirm(_ ticket: DispatchTicket, at now: Double) {
         latestTime = max(latestTime, now)
-        if let position = substations[ticket.substation].pending.firstIndex(where: { $0.ticket == ticket }) {
-            substations[ticket.substation].pending[position].confirmedAt = now
+        let index = ticket.substation
+        if let position = substations[index].pending.firstIndex(where: { $0.ticket == ticket }) {
+            substations[index].pending[position].confirmedAt = now
         }
+        if substations[index].retired { forgetConfirmed(index) }
     }
 
     /// The substation refused it or could not be reached: it never happened.
     @discardableResult
     public mutating func release(_ ticket: DispatchTicket, failure: DispatchFailure? = nil) -> SubstationHealth.Action? {
-        substations[ticket.substation].pending.removeAll { $0.ticket == ticket }
-        defer { refresh(ticket.substation) }
+        let index = ticket.substation
+        substations[index].pending.removeAll { $0.ticket == ticket }
+        defer {
+            refresh(index)
+            vacateIfUnneeded(index)
+        }
         switch failure {
-        case .refusedConnection: return substations[ticket.substation].health.failed(refused: true, at: latestTime)
+        case .refusedConnection: return substations[index].health.failed(refused: true, at: latestTime)
         case .unreachable:
             // Never eject the last substation for being slow: with none left every car would be refused.
-            let others = routing.indices.contains { $0 != ticket.substation && routing[$0].routable }
+            let others = routing.indices.contains { $0 != index && routing[$0].routable }
             guard others else { return nil }
-            return substations[ticket.substation].health.failed(refused: false, at: latestTime)
+            return substations[index].health.failed(refused: false, at: latestTime)
         case nil: return nil
         }
     }
@@ -213,45 +267,15 @@ public struct LoadView: Sendable {
         refresh(substation)
     }
 
-    /// Makes the view hold exactly `urls` among its discovered substations: new ones are added,
-    /// vanished ones retired (they drain), returning ones un-retired. Positions never change, so
-    /// dispatches in flight stay valid. Returns the URLs added and retired.
-    @discardableResult
-    public mutating func reconcileDiscovered(_ urls: Set<String>) -> (added: [String], retired: [String]) {
-        var added: [String] = []
-        var retired: [String] = []
-        for index in substations.indices where substations[index].discovered {
-            let present = urls.contains(substations[index].url)
-            if substations[index].retired == present {
-                substations[index].retired = !present
-                if !present { retired.append(substations[index].url) }
-                refresh(index)
-            }
-        }
-        let known = Set(substations.map(\.url))
-        for url in urls.sorted() where !known.contains(url) {
-            var substation = Substation(url: url)
-            substation.health = SubstationHealth(ejectionBaseSeconds: ejectionBaseSeconds)
-            substation.discovered = true
-            substations.append(substation)
-            routing.append(RoutingEntry())
-            routableLoads.append(.infinity)
-            routableWithFreePointLoads.append(.infinity)
-            added.append(url)
-        }
-        return (added, retired)
-    }
-
+    /// The entry that holds substation `id`, if any.
     public func index(ofSubstationId id: String) -> Int? {
-        substations.firstIndex { $0.id == id }
+        owners[id]
     }
 
-    /// Substations that may take the next car, leaving out those already `tried` for it.
-    /// Those that look to have a free point come first: if any do, only they are eligible.
+    /// Substations that may take the next car, leaving out those already `tried` for it: those
+    /// up, undrained, not retired, and that the view says can admit.
     public func pool(excluding tried: [Int]) -> RoutingPool {
-        RoutingPool(
-            entries: routing, routableLoads: routableLoads, routableWithFreePointLoads: routableWithFreePointLoads, tried: tried,
-            routable: routableCount, routableWithFreePoint: routableWithFreePointCount)
+        RoutingPool(entries: routing, admittingLoads: admittingLoads, tried: tried, admitting: admittingCount)
     }
 
     /// The eligible substations of `pool(excluding:)` as a list, in substation order.

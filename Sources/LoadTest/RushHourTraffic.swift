@@ -21,11 +21,19 @@ public struct RushHourTraffic: Service {
     /// Requests in flight beyond this are not sent: the generator must never pile up.
     static let maxInFlight = 64
 
-    public init(gatewayURL: String, client: HTTPClient, peakRate: Double, period: Double = 120, seed: UInt64, logger: Logger) {
+    /// Cars sent at once when the traffic starts, so the grid is busy from the first minute.
+    let warmUpCars: Int
+
+    /// `floor`: demand between peaks as a fraction of the peak (see `RushHourProfile`).
+    public init(
+        gatewayURL: String, client: HTTPClient, peakRate: Double, period: Double = 120, floor: Double = 0.15, warmUpCars: Int = 0,
+        seed: UInt64, logger: Logger
+    ) {
         self.gatewayURL = gatewayURL
         self.upstream = Upstream(client: client)
         self.peakRate = peakRate
-        self.profile = RushHourProfile(period: period)
+        self.profile = RushHourProfile(period: period, floor: floor)
+        self.warmUpCars = warmUpCars
         self.seed = seed
         self.logger = logger
     }
@@ -34,7 +42,7 @@ public struct RushHourTraffic: Service {
         let tally = StatusTally()
         var generator = SeededGenerator(seed: seed)
         var vehicle = 0
-        var owed = 0.0
+        var owed = Double(warmUpCars)
         let start = ContinuousClock.now
         var lastReport = start
         let tick = Duration.milliseconds(100)

@@ -3,7 +3,8 @@ import GridCore
 
 /// A discrete-event simulation of a whole grid on simulated time, no sockets: arrivals, scrapes
 /// and samples in time order, routed with the very `LoadView`, `RoutingPolicy` and
-/// `RoutingAttempt` the live balancer uses, into the very `SubstationModel` the live substations run.
+/// `RoutingAttempt` (with its attempt bound and retry budget) the live balancer uses, into the
+/// very `SubstationModel` the live substations run, read through the very `ScrapedFigures`.
 public struct GridSimulation: Sendable {
     public let scenario: SimulationScenario
     public let policy: SimulatedPolicy
@@ -32,15 +33,14 @@ public struct GridSimulation: Sendable {
         // The traffic is the same for every policy; only the routing's own randomness differs.
         var traffic = SeededGenerator(seed: scenario.seed)
         var routingRandom = SeededGenerator(seed: scenario.seed ^ 0x5EED_0F_0B0E)
+        // Retries are budgeted across requests as in the live balancer, on simulated time.
+        var retryBudget = RetryBudget()
         var statistics = RunStatistics(substationCount: substations.count)
         let profile = RushHourProfile(period: Double(scenario.requests) / scenario.arrivalsPerMinute * 60 / 0.6)
 
         func scrape(at time: Double) {
             for index in substations.indices {
-                let snapshot = substations[index].snapshot(forScrapeAt: time)
-                let figures = ScrapedFigures(
-                    substationId: snapshot.spec.id, load: snapshot.load, capacityKW: snapshot.spec.capacityKW,
-                    powerKW: snapshot.powerKW, activeSessions: snapshot.activeSessions, chargingPoints: snapshot.spec.chargingPoints)
+                let figures = ScrapedFigures(snapshot: substations[index].snapshot(forScrapeAt: time))
                 view.scrapeSucceeded(LoadView.ScrapeTicket(substation: index, takenAt: time), figures: figures, at: time)
             }
         }
@@ -74,7 +74,9 @@ public struct GridSimulation: Sendable {
                 statistics.energyRequestedKWh += request.energyKWh
                 var attempt = RoutingAttempt(powerKW: request.maxPowerKW, accountsOwnDispatches: policy.accountsOwnDispatches)
                 var placed = false
-                while let candidate = attempt.next(view: &view, policy: &routing, using: &routingRandom) {
+                while let candidate = attempt.next(
+                    view: &view, policy: &routing, budget: &retryBudget, at: time, using: &routingRandom)
+                {
                     substations[candidate.substation].advance(to: time)
                     switch substations[candidate.substation].admit(id: "v\(arrived)", request: request, createdAtEpochSeconds: 0) {
                     case .success:

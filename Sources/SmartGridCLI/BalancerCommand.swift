@@ -27,10 +27,16 @@ struct BalancerCommand: AsyncParsableCommand {
     @Option(help: "Where loads come from: scrape (each substation's /metrics) or prometheus=URL (Prometheus's query API).")
     var loadSource: LoadSourceArgument = .scrape
 
+    @Option(help: "Substations tried per request at most, the first included; retries are also held to a budget of 20% of recent requests.")
+    var maxAttempts: Int = RoutingAttempt.defaultMaxAttempts
+
     @Option(help: "Bearer token for the admin API (or env SMARTGRID_ADMIN_TOKEN); without one the admin API is off.")
     var adminToken: String?
 
     func validate() throws {
+        guard maxAttempts >= 1, maxAttempts <= 100 else {
+            throw ValidationError("--max-attempts must be a whole number from 1 to 100, got \(maxAttempts)")
+        }
         if case .invalid(let reason) = loadSource { throw ValidationError(reason) }
         guard !substations.isEmpty || !discover.isEmpty else {
             throw ValidationError("give at least one --substation URL or --discover dns://NAME:PORT")
@@ -55,6 +61,7 @@ struct BalancerCommand: AsyncParsableCommand {
             adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
         configuration.discover = discover.compactMap { DiscoveryTarget($0) }
         configuration.discoveryInterval = discoverInterval
+        configuration.maxAttempts = maxAttempts
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         let upstream = Upstream(client: client.client)
         let reader: (any LoadReader)? =

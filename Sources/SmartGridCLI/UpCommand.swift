@@ -54,9 +54,18 @@ struct UpCommand: AsyncParsableCommand {
         case auto, off
     }
 
-    /// Cars per second at the peak of `--rush-hour` for four substations: enough to fill most
-    /// charging points at the peak, so some requests meet a full grid.
-    static let rushHourPeakRate = 2.0
+    /// Cars per second at the peak of `--rush-hour` for four substations at time scale 60. A
+    /// session lasts about 120 s of real time there (2 simulated hours), so the grid holds
+    /// about 50 sessions at this rate: its 50 points fill for a short peak, and between peaks
+    /// (`rushHourFloor` of the peak rate) it settles around 60% full (measured: README).
+    static let rushHourPeakRate = 0.42
+    static let rushHourFloor = 0.6
+    /// Seconds of one rush-hour cycle: long against a session, so the grid follows the demand.
+    static let rushHourPeriod = 600.0
+    /// Under `--rush-hour` a substation has one point per 32 kW: with the standard vehicle mix
+    /// (21.5 kW requested on average) and 30% base load, all points are taken at about 95% load,
+    /// so the points, not an oversubscribed transformer, are what runs out at the peak.
+    static let rushHourKWPerPoint = 32.0
 
     /// Capacities of a typical mix of distribution substations, in kW.
     static let capacityPattern: [Double] = [250, 400, 400, 630]
@@ -81,14 +90,19 @@ struct UpCommand: AsyncParsableCommand {
         var services: [any Service] = [client]
         var substationURLs: [String] = []
         var substationRuns: [SubstationRun] = []
+        var totalPoints = 0
         for number in 1...substations {
             let capacity = Self.capacityPattern[(number - 1) % Self.capacityPattern.count]
             let port = portBase + 100 + number
             let configuration = SubstationConfiguration(
                 server: ServerSettings(host: host, port: port, logLevel: logLevel.level),
-                spec: SubstationSpec(id: "S\(number)", capacityKW: capacity, chargingPoints: max(4, Int(capacity / 20)), pointMaxKW: 50),
+                spec: SubstationSpec(
+                    id: "S\(number)", capacityKW: capacity,
+                    chargingPoints: max(4, Int(capacity / (rushHour ? Self.rushHourKWPerPoint : 20))),
+                    pointMaxKW: 50),
                 baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number))
             substationURLs.append("http://\(host):\(port)")
+            totalPoints += configuration.spec.chargingPoints
             let substation = try await SubstationRun.make(
                 configuration, folder: data.folder, onListening: board.report("substation S\(number) (\(Int(capacity)) kW)"))
             services += substation.services
@@ -130,12 +144,16 @@ struct UpCommand: AsyncParsableCommand {
             }
         }
         if rushHour {
+            // Sessions last 1/timeScale as long in real time when simulated time runs faster: scale the rate with it.
+            let peak = Self.rushHourPeakRate * Double(substations) / 4 * timeScale / 60
             services.append(
                 RushHourTraffic(
-                    gatewayURL: gatewayURL, client: client.client, peakRate: Self.rushHourPeakRate * Double(substations) / 4,
-                    seed: seed, logger: logger("smartgrid.rush-hour")))
+                    gatewayURL: gatewayURL, client: client.client, peakRate: peak, period: Self.rushHourPeriod,
+                    floor: Self.rushHourFloor, warmUpCars: Int(Double(totalPoints) * 0.6), seed: seed, logger: logger("smartgrid.rush-hour")
+                ))
             board.note(
-                "rush hour    driving charge requests through the gateway (peak \(Self.rushHourPeakRate * Double(substations) / 4) cars/s)")
+                "rush hour    driving charge requests through the gateway (peak \((peak * 100).rounded() / 100) cars/s, cycle \(Int(Self.rushHourPeriod)) s)"
+            )
         }
         try await runServices(services, logger: logger("smartgrid")) {
             await storage.close()

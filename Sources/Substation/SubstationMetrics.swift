@@ -4,7 +4,8 @@ import Prometheus
 import Synchronization
 
 /// The substation metrics of CONTRACT section 4, in base units, refreshed from a snapshot
-/// just before each scrape.
+/// just before each scrape; plus `substation_point_max_watts`, so a balancer reserves what a
+/// point will grant.
 public final class SubstationMetrics: Sendable {
     private let load: Gauge
     private let capacity: Gauge
@@ -12,6 +13,7 @@ public final class SubstationMetrics: Sendable {
     private let evPower: Gauge
     private let baseLoad: Gauge
     private let chargingPoints: Gauge
+    private let pointMax: Gauge
     private let activeSessions: Gauge
     private let sessions: [String: Counter]
     private let energy: Counter
@@ -28,6 +30,8 @@ public final class SubstationMetrics: Sendable {
         evPower = registry.gauge(name: "substation_ev_power_watts", labels: label, help: "Power drawn by EV charging sessions")
         baseLoad = registry.gauge(name: "substation_base_load_watts", labels: label, help: "Non-EV demand")
         chargingPoints = registry.gauge(name: "substation_charging_points", labels: label, help: "Charging points installed")
+        pointMax = registry.gauge(
+            name: "substation_point_max_watts", labels: label, help: "Most power one charging point delivers to a session")
         activeSessions = registry.gauge(name: "substation_active_sessions", labels: label, help: "Sessions now charging")
         var sessions: [String: Counter] = [:]
         for (outcome, _) in SessionOutcomeCounts().byOutcome {
@@ -47,6 +51,7 @@ public final class SubstationMetrics: Sendable {
         evPower.set(snapshot.evPowerKW * 1000)
         baseLoad.set(snapshot.baseLoadKW * 1000)
         chargingPoints.set(Double(snapshot.spec.chargingPoints))
+        pointMax.set(snapshot.spec.pointMaxKW * 1000)
         activeSessions.set(Double(snapshot.activeSessions))
         exported.withLock { exported in
             let before = Dictionary(uniqueKeysWithValues: exported.counts.byOutcome.map { ($0.outcome, $0.count) })

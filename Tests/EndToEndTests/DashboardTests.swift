@@ -23,6 +23,10 @@ import Testing
             #expect(!source.contains("src=\"http") && !source.contains("href=\"http"), "no third-party file")
 
             _ = try await burst(http, to: grid.chargeRequests, count: 20, concurrency: 4, body: GridEndToEndTests.car)
+            // The gateway has a few seconds of history: a page opened now must draw them at once.
+            _ = try await TestHTTP.eventually("five seconds of grid history") {
+                (try await http.get(grid.gateway.url + "/api/v1/grid/history").json?["samples"] as? [Any])?.count ?? 0 >= 5
+            }
             let netLog = Self.artifacts.appendingPathComponent("dashboard-netlog.json")
             let screenshot = Self.artifacts.appendingPathComponent("dashboard.png")
             let script = Tools.path("Tests/EndToEndTests/Support/browse_dashboard.py").path
@@ -40,6 +44,8 @@ import Testing
             let second = try #require(seen["second"] as? [String: Any])
             #expect(Set(first["substations"] as? [String] ?? []) == ["S1", "S2", "S3", "S4"], "every substation on the page")
             #expect(first["connection"] as? String == "live")
+            // At its first frame the chart already holds the history, not a single point.
+            #expect(first["chartPoints"] as? Int ?? 0 >= 5, "points of the longest line at the first frame: \(first)")
             #expect(first["sessions"] as? String != "–")
             #expect(
                 first["sessions"] as? String != second["sessions"] as? String, "numbers change between two samples: \(first) then \(second)"
@@ -65,6 +71,43 @@ import Testing
             var request = HTTPClientRequestForStream(url: grid.gateway.url + "/api/v1/grid/stream")
             let text = try await request.firstEvent(http)
             #expect(text.contains(#""balancerReachable":false"#), "\(text)")
+        }
+    }
+}
+
+/// A dashboard opened mid-run gets the last five minutes before anything else, over plain HTTP.
+@Suite(.serialized) struct DashboardHistoryTests {
+    @Test func aPageOpenedMidRunGetsTheLastMinutesFirst() async throws {
+        let grid = try await TestGrid.start(GridEndToEndTests.unequal)
+        defer { grid.stop() }
+        try await TestHTTP.withClient { http in
+            _ = try await burst(http, to: grid.chargeRequests, count: 40, concurrency: 4, body: GridEndToEndTests.car)
+            func sessions(in sample: [String: Any]?) -> Int {
+                (sample?["substations"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["activeSessions"] as? Int ?? 0) }
+            }
+            var history: [[String: Any]] = []
+            _ = try await TestHTTP.eventually("five samples of every substation, the last with the 40 sessions booked") {
+                let answer = try await http.get(grid.gateway.url + "/api/v1/grid/history")
+                let samples = answer.json?["samples"] as? [[String: Any]] ?? []
+                history = samples
+                let complete = samples.filter { ($0["substations"] as? [[String: Any]])?.count == 4 }
+                return complete.count >= 5 && sessions(in: samples.last) == 40
+            }
+            let times = history.compactMap { ($0["time"] as? String).flatMap { try? Date($0, strategy: .iso8601) } }
+            #expect(times.count == history.count && times == times.sorted(), "oldest first, every time RFC 3339")
+            #expect((times.last ?? .distantPast).timeIntervalSince(times.first ?? .distantFuture) <= 300)
+            let last = try #require(history.last?["substations"] as? [[String: Any]])
+            #expect(Set(last.compactMap { $0["id"] as? String }) == ["S1", "S2", "S3", "S4"])
+
+            // The stream opens with the same history, before its first grid frame.
+            var request = HTTPClientRequestForStream(url: grid.gateway.url + "/api/v1/grid/stream")
+            let text = try await request.firstEvent(http)
+            let historyEvent = try #require(text.range(of: "event: history\ndata: "))
+            #expect(historyEvent.lowerBound < (text.range(of: "event: grid")?.lowerBound ?? text.startIndex))
+            let data = text[historyEvent.upperBound...].prefix { $0 != "\n" }
+            let streamed = try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any]
+            #expect((streamed?["samples"] as? [Any])?.count ?? 0 >= 5)
+            #expect(streamed?["windowSeconds"] as? Double == 300)
         }
     }
 }

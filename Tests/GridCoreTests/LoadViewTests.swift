@@ -101,9 +101,24 @@ import Testing
         let down = view.beginScrape(of: 2, at: 1)
         view.scrapeFailed(down, refused: true)
         #expect(view.candidates(excluding: []).map(\.substation) == [3])
-        // Full-looking substations are still offered when nothing else is left: the scrape may be stale.
-        #expect(view.candidates(excluding: [3]).map(\.substation) == [1])
-        #expect(view.candidates(excluding: [1, 3]).isEmpty)
+        // A substation the view says is full is never offered, even when nothing else is left.
+        #expect(view.candidates(excluding: [3]).isEmpty)
+    }
+
+    /// A substation grants at most its point maximum: a 150 kW car on 50 kW points is counted
+    /// as 50 kW until the next scrape, not 150.
+    @Test func aPendingDispatchCountsWhatThePointGrants() {
+        var view = LoadView(urls: ["http://s0", "http://s1"])
+        var capped = Self.figures(1, load: 0, points: 20)
+        capped.pointMaxKW = 50
+        view.scrapeSucceeded(view.beginScrape(of: 0, at: 0), figures: Self.figures(0, load: 0, points: 20), at: 0)
+        view.scrapeSucceeded(view.beginScrape(of: 1, at: 0), figures: capped, at: 0)
+        _ = view.reserve(0, powerKW: 150)
+        _ = view.reserve(1, powerKW: 150)
+        _ = view.reserve(1, powerKW: 11)
+        #expect(view.substations[0].pendingPowerKW == 150, "no point maximum known (an older substation): the car's own")
+        #expect(view.substations[1].pendingPowerKW == 61)
+        #expect(abs(view.substations[1].effectiveLoad - 61.0 / 400) < 1e-12)
     }
 }
 
@@ -164,18 +179,65 @@ import Testing
         #expect(change.retired == ["http://b:1"] && change.added.isEmpty)
         #expect(view.substations[2].retired)
         #expect(!view.substations[0].retired, "configured substations are never retired by discovery")
-        // A retired substation gets nothing, even when up and emptiest.
-        for index in view.substations.indices {
-            view.scrapeSucceeded(
-                LoadView.ScrapeTicket(substation: index, takenAt: 0),
-                figures: ScrapedFigures(
-                    substationId: "S\(index)", load: index == 2 ? 0 : 0.5, capacityKW: 400, powerKW: 0, activeSessions: 0,
-                    chargingPoints: 10),
-                at: 0)
-        }
-        #expect(!view.candidates(excluding: []).contains { $0.substation == 2 })
+        Self.scrape(&view, ids: ["S0", "S1", "S2"], loads: [0.5, 0.5, 0])
+        #expect(view.candidates(excluding: []).map(\.substation) == [0, 1], "a retired substation gets nothing, though emptiest")
         view.reconcileDiscovered(["http://a:1", "http://b:1"])
         #expect(!view.substations[2].retired)
-        #expect(view.candidates(excluding: []).contains { $0.substation == 2 })
+        Self.scrape(&view, ids: ["S0", "S1", "S2"], loads: [0.5, 0.5, 0])
+        #expect(view.candidates(excluding: []).map(\.substation) == [0, 1, 2])
+    }
+
+    static func scrape(_ view: inout LoadView, ids: [String?], loads: [Double], at time: Double = 0) {
+        for (index, id) in ids.enumerated() {
+            guard let id else { continue }
+            view.scrapeSucceeded(
+                LoadView.ScrapeTicket(substation: index, takenAt: time),
+                figures: ScrapedFigures(
+                    substationId: id, load: loads[index], capacityKW: 400, powerKW: 0, activeSessions: 0, chargingPoints: 10),
+                at: time)
+        }
+    }
+
+    /// A retired substation gets nothing, even when up and emptiest; it is kept while an order
+    /// to it is in flight, then its slot is vacated (no longer scraped) and reused.
+    @Test func aRetiredEntryIsKeptWhileAnOrderIsInFlightThenVacated() {
+        var view = LoadView(urls: [])
+        view.reconcileDiscovered(["http://a:1", "http://b:1"])
+        Self.scrape(&view, ids: ["A", "B"], loads: [0.5, 0])
+        let inFlight = view.reserve(1, powerKW: 11)
+        let confirmed = view.reserve(1, powerKW: 11)
+        view.confirm(confirmed, at: 0.1)
+        view.reconcileDiscovered(["http://a:1"])
+        #expect(view.substations[1].retired && !view.substations[1].vacant, "an order is in flight to it")
+        #expect(view.substations[1].pendingDispatches == 1, "the confirmed one is no longer counted")
+        #expect(view.candidates(excluding: []).map(\.substation) == [0], "retired: gets nothing, though emptiest")
+        view.confirm(inFlight, at: 0.2)
+        #expect(view.substations[1].vacant, "nothing in flight: vacated")
+        #expect(view.index(ofSubstationId: "B") == nil)
+        view.reconcileDiscovered(["http://a:1", "http://c:1"])
+        #expect(view.substations.map(\.url) == ["http://a:1", "http://c:1"], "the vacant slot is reused")
+        #expect(!view.substations[1].vacant && !view.substations[1].retired)
+    }
+
+    /// A substation restarted on a new address keeps its id: the entry of its old address must
+    /// not keep the id too, or an admin drain by id would hit the dead entry.
+    @Test func oneIdNeverNamesTwoEntries() {
+        var view = LoadView(urls: [])
+        view.reconcileDiscovered(["http://old:1", "http://other:1"])
+        Self.scrape(&view, ids: ["S1", "S2"], loads: [0.2, 0.2])
+        let inFlight = view.reserve(0, powerKW: 11)
+        view.reconcileDiscovered(["http://new:1", "http://other:1"])
+        #expect(view.substations.map(\.url) == ["http://old:1", "http://other:1", "http://new:1"])
+        Self.scrape(&view, ids: [nil, nil, "S1"], loads: [0, 0, 0.1])
+        #expect(view.index(ofSubstationId: "S1") == 2, "the live entry holds the id")
+        #expect(view.substations[0].id == nil && !view.substations[0].vacant, "the old one lost it, kept for its order")
+        // A late scrape of the old address does not take the id back.
+        Self.scrape(&view, ids: ["S1"], loads: [0.1])
+        #expect(view.index(ofSubstationId: "S1") == 2)
+        #expect(view.substations.filter { $0.id == "S1" }.count == 1)
+        view.release(inFlight)
+        #expect(view.substations[0].vacant)
+        view.setDrained(view.index(ofSubstationId: "S1")!, true)
+        #expect(view.substations[2].drained)
     }
 }

@@ -65,7 +65,7 @@ import Testing
         #expect(harness.registry.emitToString().contains("balancer_retries_total 2"))
     }
 
-    @Test func noCapacityWhenEverySubstationRefuses() async {
+    @Test func noCapacityAfterMaxAttemptsRefusals() async {
         let harness = Harness(
             loads: [0.1, 0.2, 0.3, 0.4],
             behaviours: Dictionary(uniqueKeysWithValues: Self.urls.map { ($0, .refuse) }))
@@ -74,9 +74,53 @@ import Testing
             Issue.record("expected no capacity")
             return
         }
-        #expect(harness.substations.orders.count == 4)
-        #expect(Set(harness.substations.orders).count == 4)
-        #expect(harness.registry.emitToString().contains(#"balancer_rejected_total{reason="no-capacity"} 1"#))
+        #expect(harness.substations.orders == ["http://fake/S1", "http://fake/S2", "http://fake/S3"], "three attempts, no more")
+        let metrics = harness.registry.emitToString()
+        #expect(metrics.contains(#"balancer_rejected_total{reason="no-capacity"} 1"#))
+        for id in ["S1", "S2", "S3"] {
+            #expect(metrics.contains(#"balancer_substation_calls_total{substation="\#(id)",outcome="refused"} 1"#), "\(metrics)")
+        }
+    }
+
+    /// The view says every substation is full: 503 at once, no substation called.
+    @Test func aFullGridIsAnsweredWithoutCallingAnyone() async {
+        let harness = Harness(
+            loads: [0.9, 0.9, 0.9, 0.9], behaviours: Dictionary(uniqueKeysWithValues: Self.urls.map { ($0, .full) }))
+        await harness.poller.pollOnce()
+        for _ in 0..<10 {
+            guard case .noCapacity(let detail) = await harness.place() else {
+                Issue.record("expected no capacity")
+                return
+            }
+            #expect(detail.contains("full"))
+        }
+        #expect(harness.substations.orders.isEmpty)
+        let metrics = harness.registry.emitToString()
+        #expect(metrics.contains(#"balancer_rejected_total{reason="no-capacity"} 10"#))
+        #expect(!metrics.contains(#"outcome="refused"} 1"#))
+    }
+
+    /// A 502 from a proxy in front of a substation: the order may have landed, so it is undone
+    /// like a timeout (and the substation counts a failure), then the next best is tried.
+    @Test func aBadGatewayIsFateUnknownAndUndone() async {
+        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4], behaviours: ["http://fake/S1": .badGateway])
+        await harness.poller.pollOnce()
+        guard case .admitted(_, let url) = await harness.place() else {
+            Issue.record("not admitted")
+            return
+        }
+        #expect(url == "http://fake/S2")
+        #expect(harness.substations.cancels == ["http://fake/S1"], "the order at S1 is undone")
+        #expect(harness.state.view.substations[0].health.state == .failing(consecutiveFailures: 1))
+        #expect(harness.registry.emitToString().contains(#"balancer_substation_calls_total{substation="S1",outcome="fate-unknown"} 1"#))
+    }
+
+    /// A 500 from the substation itself is a plain refusal: nothing to undo.
+    @Test func aServerErrorIsNotUndone() async {
+        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4], behaviours: ["http://fake/S1": .serverError])
+        await harness.poller.pollOnce()
+        _ = await harness.place()
+        #expect(harness.substations.cancels.isEmpty)
     }
 
     @Test func aTimedOutOrderIsUndoneBeforeTryingElsewhere() async {

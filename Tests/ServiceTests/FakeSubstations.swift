@@ -11,6 +11,10 @@ import Synchronization
 final class FakeSubstations: SubstationClient {
     enum Behaviour: Sendable {
         case admit, refuse, serverError, refuseConnection, timeOut, garbageMetrics
+        /// A proxy in front of the substation answers 502: the order may or may not have landed.
+        case badGateway
+        /// Its metrics say every point is taken, and it refuses orders.
+        case full
         /// The order times out, and then the substation cannot be asked anything (it died).
         case timeOutThenVanish
     }
@@ -48,11 +52,12 @@ final class FakeSubstations: SubstationClient {
         }
         let id = String(url.split(separator: "/").last!)
         let load = record.withLock { $0.loads[url] ?? 0 }
+        let active = behaviour(url) == .full ? 20 : 0
         return """
             substation_load{substation="\(id)"} \(load)
             substation_capacity_watts{substation="\(id)"} 400000
             substation_power_watts{substation="\(id)"} \(load * 400_000)
-            substation_active_sessions{substation="\(id)"} 0
+            substation_active_sessions{substation="\(id)"} \(active)
             substation_charging_points{substation="\(id)"} 20
             """
     }
@@ -65,7 +70,9 @@ final class FakeSubstations: SubstationClient {
             let body =
                 #"{"id":"\#(order.id)","vehicleId":"\#(order.request.vehicleId)","substationId":"\#(id)","status":"charging","energyRequestedKWh":\#(order.request.energyKWh),"energyDeliveredKWh":0,"powerKW":11,"createdAt":"2026-01-01T00:00:00Z"}"#
             return UpstreamResponse(status: 201, body: ByteBuffer(string: body))
-        case .refuse:
+        case .badGateway:
+            return UpstreamResponse(status: 502, body: ByteBuffer(string: "<html>bad gateway</html>"))
+        case .refuse, .full:
             return UpstreamResponse(status: 409, body: ByteBuffer(string: #"{"status":409}"#))
         case .serverError:
             return UpstreamResponse(status: 500, body: ByteBuffer(string: ""))

@@ -55,13 +55,15 @@ try:
       power: document.getElementById('power').textContent,
       substations: [...document.querySelectorAll('[data-substation]')].map(e => e.dataset.substation),
       decisions: document.getElementById('decisions').textContent,
-      connection: document.getElementById('connection').textContent })"""
+      connection: document.getElementById('connection').textContent,
+      chartPoints: Math.max(0, ...[...document.querySelectorAll('#chart polyline')].map(
+        (line) => (line.getAttribute('points') || '').trim().split(/\s+/).filter((p) => p).length)) })"""
 
     def sample():
         # Before the page has loaded the elements are not there yet: that reads as "nothing yet".
         result = call("Runtime.evaluate", expression=read, returnByValue=True).get("result", {})
         if "value" not in result:
-            return {"sessions": "", "power": "", "substations": [], "decisions": "", "connection": ""}
+            return {"sessions": "", "power": "", "substations": [], "decisions": "", "connection": "", "chartPoints": 0}
         return json.loads(result["value"])
 
     def wait_for(condition, seconds):
