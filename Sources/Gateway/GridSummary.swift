@@ -12,6 +12,9 @@ public struct GridSummary: Codable, Equatable, Sendable {
         public var powerKW: Double?
         public var activeSessions: Int?
         public var chargingPoints: Int?
+        /// Energy delivered since the substation started, and asked for by its sessions.
+        public var energyDeliveredKWh: Double?
+        public var energyRequestedKWh: Double?
     }
 
     /// One routing decision of the balancer, newest first.

@@ -6,8 +6,16 @@ public struct ScrapedFigures: Equatable, Sendable {
     public var powerKW: Double
     public var activeSessions: Int
     public var chargingPoints: Int
+    /// Energy delivered and asked for since the substation started, when it exports them.
+    public var energyDeliveredKWh: Double?
+    public var energyRequestedKWh: Double?
 
-    public init(substationId: String, load: Double, capacityKW: Double, powerKW: Double, activeSessions: Int, chargingPoints: Int) {
+    public init(
+        substationId: String, load: Double, capacityKW: Double, powerKW: Double, activeSessions: Int, chargingPoints: Int,
+        energyDeliveredKWh: Double? = nil, energyRequestedKWh: Double? = nil
+    ) {
+        self.energyDeliveredKWh = energyDeliveredKWh
+        self.energyRequestedKWh = energyRequestedKWh
         self.substationId = substationId
         self.load = load
         self.capacityKW = capacityKW
@@ -36,12 +44,17 @@ public struct ScrapedFigures: Equatable, Sendable {
             return sample
         }
         let load = try required("substation_load")
+        func optional(_ name: String) -> Double? {
+            samples.first { $0.name == name && $0.value.isFinite }.map { $0.value / 3_600_000 }
+        }
         return ScrapedFigures(
             substationId: load.labels["substation"] ?? "",
             load: load.value,
             capacityKW: try required("substation_capacity_watts").value / 1000,
             powerKW: try required("substation_power_watts").value / 1000,
             activeSessions: Int(try required("substation_active_sessions").value),
-            chargingPoints: Int(try required("substation_charging_points").value))
+            chargingPoints: Int(try required("substation_charging_points").value),
+            energyDeliveredKWh: optional("substation_energy_delivered_joules_total"),
+            energyRequestedKWh: optional("substation_energy_requested_joules_total"))
     }
 }

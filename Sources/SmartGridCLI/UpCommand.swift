@@ -48,6 +48,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Seed for base-load noise and the rush-hour traffic.")
     var seed: UInt64 = 1
 
+    @Option(help: "How every substation shares its power among sessions: water-filling, edf, llf or receding-horizon.")
+    var allocation: PowerAllocation = .best
+
     @OptionGroup var data: DataOptions
 
     enum PrometheusMode: String, ExpressibleByArgument, CaseIterable {
@@ -87,7 +90,7 @@ struct UpCommand: AsyncParsableCommand {
             let configuration = SubstationConfiguration(
                 server: ServerSettings(host: host, port: port, logLevel: logLevel.level),
                 spec: SubstationSpec(id: "S\(number)", capacityKW: capacity, chargingPoints: max(4, Int(capacity / 20)), pointMaxKW: 50),
-                baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number))
+                baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number), allocation: allocation)
             substationURLs.append("http://\(host):\(port)")
             let substation = try await SubstationRun.make(
                 configuration, folder: data.folder, onListening: board.report("substation S\(number) (\(Int(capacity)) kW)"))

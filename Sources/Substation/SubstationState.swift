@@ -14,11 +14,13 @@ public final class SubstationState: Sendable {
         let curve = BaseLoadCurve(
             capacityKW: configuration.spec.capacityKW, meanFraction: configuration.baseLoadFraction,
             seed: configuration.seed)
-        var model = SubstationModel(spec: configuration.spec, baseLoad: curve, now: clock.simulatedSeconds())
+        var model = SubstationModel(
+            spec: configuration.spec, baseLoad: curve, now: clock.simulatedSeconds(), allocation: configuration.allocation)
         if let restored {
             model.restore(
                 active: restored.active, ended: restored.ended, counts: restored.totals?.counts ?? SessionOutcomeCounts(),
-                energyDeliveredKWh: restored.totals?.energyDeliveredKWh ?? 0)
+                energyDeliveredKWh: restored.totals?.energyDeliveredKWh ?? 0,
+                energyRequestedKWh: restored.totals?.energyRequestedKWh ?? 0, energyUnmetKWh: restored.totals?.energyUnmetKWh ?? 0)
         }
         self.model = Mutex(model)
         self.clock = clock
@@ -33,7 +35,9 @@ public final class SubstationState: Sendable {
             let sessions = model.activeSessions + model.takeEndedSessions()
             return (
                 sessions,
-                SubstationJournal.Totals(counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: now)
+                SubstationJournal.Totals(
+                    counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: now,
+                    energyRequestedKWh: model.energyRequestedKWh, energyUnmetKWh: model.energyUnmetKWh)
             )
         }
     }
@@ -42,7 +46,8 @@ public final class SubstationState: Sendable {
         let now = clock.simulatedSeconds()
         return model.withLock { model in
             SubstationJournal.Totals(
-                counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: max(now, model.now))
+                counts: model.counts, energyDeliveredKWh: model.energyDeliveredKWh, simulatedSeconds: max(now, model.now),
+                energyRequestedKWh: model.energyRequestedKWh, energyUnmetKWh: model.energyUnmetKWh)
         }
     }
 
