@@ -1,7 +1,7 @@
 /// Least laxity first: laxity is the time left before departure minus the time the remaining
 /// energy takes at full power; the session with the least gets its full requested power first
 /// (ACN-Sim's LLF). Laxity shrinks while a session waits, so the owner re-plans periodically.
-/// Sessions staying until full have infinite laxity and come last.
+/// Sessions staying until full have infinite laxity: they come last and share what is left equally.
 public enum LeastLaxityFirstAllocator {
     /// Seconds of slack of `session` at `now`; +infinity without a departure time.
     public static func laxity(of session: ChargingSession, now: Double) -> Double {
@@ -19,6 +19,6 @@ public enum LeastLaxityFirstAllocator {
         let order = sessions.indices.sorted { a, b in
             laxities[a] != laxities[b] ? laxities[a] < laxities[b] : rank[a] < rank[b]
         }
-        PowerAllocation.fillInOrder(power, order: order, &sessions)
+        PowerAllocation.fillDeadlinesThenStayers(power, order: order, &sessions)
     }
 }

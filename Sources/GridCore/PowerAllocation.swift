@@ -7,7 +7,9 @@
 /// The live substation and the policy lab run this very code.
 ///
 /// A session without a departure time is taken to stay until it is full: deadline-aware
-/// allocations serve it after every session that has a departure time (in order of arrival).
+/// allocations serve it after every session that has a departure time, and such sessions share
+/// what is left equally (water-filling), so with no departure times at all every allocation
+/// shares as water-filling does.
 public enum PowerAllocation: String, CaseIterable, Codable, Sendable {
     /// Equal shares up to each session's request (ACN-Sim's round robin): ignores departures.
     case waterFilling = "water-filling"
@@ -77,6 +79,22 @@ public enum PowerAllocation: String, CaseIterable, Codable, Sendable {
             left -= extra
         }
         return max(0, left)
+    }
+
+    /// Water-fills `power` among the sessions staying until full, on top of what they have.
+    static func shareAmongStayers(_ power: Double, _ sessions: inout [ChargingSession]) {
+        guard power > 0 else { return }
+        let stayers = sessions.indices.filter { sessions[$0].departureAtSimulatedSeconds == nil }
+        let room = stayers.map { max(0, sessions[$0].requestedPowerKW - sessions[$0].powerKW) }
+        let shares = WaterFillingAllocator.allocate(available: power, requests: room)
+        for (position, index) in stayers.enumerated() { sessions[index].powerKW += shares[position] }
+    }
+
+    /// Sessions with a departure time in `order`, each up to its request, then the rest shared
+    /// equally among those staying until full.
+    static func fillDeadlinesThenStayers(_ power: Double, order: [Int], _ sessions: inout [ChargingSession]) {
+        let left = fillInOrder(power, order: order.filter { sessions[$0].departureAtSimulatedSeconds != nil }, &sessions)
+        shareAmongStayers(left, &sessions)
     }
 
     /// Earliest departure first; sessions staying until full last, in order of arrival; then by id.

@@ -1,16 +1,20 @@
 /// Receding-horizon allocation for sessions that say when they leave.
 ///
-/// At every re-plan it looks at the sessions present (not at cars yet to come) and, assuming the
-/// power available now stays available, works out the least each must get in the current slot
-/// so that the energy all of them can still receive by their departures stays the most any
-/// schedule could give them: an as-late-as-possible plan, built backwards from the last
-/// departure, that serves in each stretch of time the sessions needing the longest at full power
-/// (which maximises what a single limit can deliver). Only what that plan cannot postpone is
-/// given now; the rest of the power goes earliest departure first, so the sessions leaving soon
-/// fill up while nobody's deliverable energy is put at risk, and power is never left idle.
+/// At every re-plan it looks at the sessions present (not at cars yet to come), assuming the
+/// power available now stays available:
+/// 1. Promises: in order of departure, it keeps every session that can still be filled by its
+///    departure together with those already kept (an exact check over every horizon).
+/// 2. Each promised session gets the least it must get now for all promises to hold: an
+///    as-late-as-possible plan, built backwards from the last departure, serving in each stretch
+///    of time the sessions needing the longest at full power.
+/// 3. The rest goes first to the sessions it could not promise, earliest departure first (what
+///    they miss now they never get), then to the promised ones, earliest departure first.
+/// So promised sessions fill up (many demands fully met, like EDF) while no power is spent on a
+/// session that could have waited when another one is running out of time (energy close to the
+/// offline optimum, like LLF), and power is never left idle.
 ///
 /// The current slot ends at the next re-plan or the earliest departure, whichever comes first.
-/// Sessions without a departure time are never forced: they take what is left, last.
+/// Sessions without a departure time are never promised nor forced: they share what is left.
 /// Costs O(n² log n) for n sessions per re-plan.
 public enum RecedingHorizonAllocator {
     /// Adds `power` (kW, what is left after the floors) to the sessions' current `powerKW`.
@@ -23,7 +27,7 @@ public enum RecedingHorizonAllocator {
         let order = PowerAllocation.deadlineOrder(sessions)
         // Enough for everyone: nothing to decide.
         guard wanted > power else {
-            PowerAllocation.fillInOrder(power, order: order, &sessions)
+            PowerAllocation.fillDeadlinesThenStayers(power, order: order, &sessions)
             return
         }
         var end = slotEnd
@@ -76,7 +80,7 @@ public enum RecedingHorizonAllocator {
         // them, earliest departure first, then the promised ones, then those staying until full.
         let promisedSet = Set(promised)
         left = PowerAllocation.fillInOrder(left, order: candidates.filter { !promisedSet.contains($0) }, &sessions)
-        PowerAllocation.fillInOrder(left, order: order, &sessions)
+        PowerAllocation.fillDeadlinesThenStayers(left, order: order, &sessions)
     }
 
     /// A set of sessions that can all still be filled by their departures, checked as sessions

@@ -61,6 +61,16 @@ import Testing
         #expect(sessions.map(\.powerKW) == [1, 7])
     }
 
+    /// Sessions that stay until full share as water-filling does, whatever the allocation.
+    @Test(arguments: PowerAllocation.allCases)
+    func withoutDepartureTimesEveryAllocationIsWaterFilling(_ allocation: PowerAllocation) {
+        let requests = [3.7, 7.4, 11, 22, 50, 11]
+        var sessions = requests.enumerated().map { Self.session("s\($0.offset)", energy: 40, power: $0.element, departureMinutes: nil) }
+        allocation.allocate(available: 40, floorKW: 1.4, now: 0, slotEnd: 300, &sessions)
+        let expected = WaterFillingAllocator.allocate(available: 40, requests: requests)
+        for (session, share) in zip(sessions, expected) { #expect(abs(session.powerKW - share) < 1e-9, "\(allocation)") }
+    }
+
     /// Random sessions, every allocation: never above the power available, never above a
     /// session's request, and all of the power used while sessions want it.
     @Test(arguments: PowerAllocation.allCases)
