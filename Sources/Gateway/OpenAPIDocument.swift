@@ -152,7 +152,8 @@ enum OpenAPIDocument {
                       "drained": {"type": "boolean"}, "retired": {"type": "boolean"},
                       "load": {"type": ["number", "null"]}, "effectiveLoad": {"type": ["number", "null"]},
                       "capacityKW": {"type": ["number", "null"]}, "powerKW": {"type": ["number", "null"]},
-                      "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]}
+                      "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]},
+                      "energyDeliveredKWh": {"type": ["number", "null"]}, "energyRequestedKWh": {"type": ["number", "null"]}
                     }}},
                   "recentDecisions": {"type": "array", "items": {"type": "object"}}
                 }

@@ -66,7 +66,7 @@ struct SimulateCommand: AsyncParsableCommand {
         _ = try parsedPolicies()
         _ = try parsedAllocations()
         _ = try parsedCapacities()
-        _ = try parsedChargingPoints(count: 1)
+        _ = try parsedChargingPoints(count: nil)
         guard pointMaxKw > 0, pointMaxKw.isFinite else { throw ValidationError("--point-max-kw must be above 0") }
         guard (0..<BaseLoadCurve.ceilingFraction).contains(baseLoad) else {
             throw ValidationError("--base-load must be at least 0 and below \(BaseLoadCurve.ceilingFraction)")
@@ -102,7 +102,8 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     /// Points per substation: one figure for all, or one each; nil: the scenario's default.
-    func parsedChargingPoints(count: Int) throws -> [Int]? {
+    /// Without `count`, only the syntax is checked.
+    func parsedChargingPoints(count: Int?) throws -> [Int]? {
         guard let chargingPoints else { return nil }
         let values = try chargingPoints.split(separator: ",").map { text in
             guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
@@ -110,6 +111,7 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             return value
         }
+        guard let count else { return values }
         if values.count == 1 { return [Int](repeating: values[0], count: count) }
         guard values.count == count else {
             throw ValidationError("--charging-points has \(values.count) figures for \(count) substations")
