@@ -12,7 +12,9 @@ public struct GridSimulation: Sendable {
     public let allocation: PowerAllocation
     public let trace: SessionTrace?
 
-    public init(scenario: SimulationScenario, policy: SimulatedPolicy, allocation: PowerAllocation = .waterFilling, trace: SessionTrace? = nil) {
+    public init(
+        scenario: SimulationScenario, policy: SimulatedPolicy, allocation: PowerAllocation = .waterFilling, trace: SessionTrace? = nil
+    ) {
         self.scenario = scenario
         self.policy = policy
         self.allocation = allocation
@@ -157,7 +159,9 @@ public struct GridSimulation: Sendable {
 
     /// The most energy any schedule could deliver to this run's cars, over the energy they ask
     /// for (see `OfflineOptimum`); nil when the run is too big to bound.
-    public static func offlineOptimum(scenario: SimulationScenario, trace: SessionTrace?, maxSessions: Int = 50_000) -> OfflineOptimumFigure? {
+    public static func offlineOptimum(scenario: SimulationScenario, trace: SessionTrace?, maxSessions: Int = 50_000)
+        -> OfflineOptimumFigure?
+    {
         let ids = substationIds(scenario: scenario, trace: trace)
         var arrivals = SimulatedArrivals(scenario: scenario, trace: trace, substationIds: ids)
         guard arrivals.total <= maxSessions else { return nil }
@@ -178,7 +182,8 @@ public struct GridSimulation: Sendable {
         let limits = scenario.capacitiesKW.enumerated().map { index, capacity in
             OfflineOptimum.Limit(
                 capacityKW: capacity,
-                baseLoad: BaseLoadCurve(capacityKW: capacity, meanFraction: scenario.baseLoadFraction, seed: scenario.seed &+ UInt64(index)))
+                baseLoad: BaseLoadCurve(capacityKW: capacity, meanFraction: scenario.baseLoadFraction, seed: scenario.seed &+ UInt64(index))
+            )
         }
         guard let energy = OfflineOptimum.energyKWh(sessions: sessions, limits: limits, horizonEnd: horizon) else { return nil }
         return OfflineOptimumFigure(energyDeliveredRatio: requested > 0 ? energy / requested : 0, energyDeliveredKWh: energy)

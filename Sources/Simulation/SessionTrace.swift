@@ -33,7 +33,8 @@ public struct SessionTrace: Equatable, Sendable {
         var column: [String: Int] = [:]
         for (index, name) in names.enumerated() { column[name] = index }
         for name in columns where column[name] == nil {
-            throw TraceError(file: file, line: 1, message: "missing column '\(name)' in the header (expected \(columns.joined(separator: ",")))")
+            throw TraceError(
+                file: file, line: 1, message: "missing column '\(name)' in the header (expected \(columns.joined(separator: ",")))")
         }
         guard lines.count > 1 else { throw TraceError(file: file, line: 2, message: "no sessions after the header") }
         var records: [Record] = []
@@ -64,7 +65,8 @@ public struct SessionTrace: Equatable, Sendable {
             if !field("departure_s").isEmpty { departure = try numeric("departure_s") }
             if let departure, departure <= arrival {
                 throw TraceError(
-                    file: file, line: lineNumber, message: "departure_s \(field("departure_s")) is not after arrival_s \(field("arrival_s"))")
+                    file: file, line: lineNumber,
+                    message: "departure_s \(field("departure_s")) is not after arrival_s \(field("arrival_s"))")
             }
             let energy = try numeric("energy_kwh")
             guard energy > 0 else { throw TraceError(file: file, line: lineNumber, message: "energy_kwh must be above 0") }
@@ -72,7 +74,8 @@ public struct SessionTrace: Equatable, Sendable {
             guard power > 0 else { throw TraceError(file: file, line: lineNumber, message: "max_power_kw must be above 0") }
             let substation = field("substation_id")
             guard substation.isEmpty || ChargeRequest.isValidIdentifier(substation) else {
-                throw TraceError(file: file, line: lineNumber, message: "substation_id '\(substation)' must be 1-64 characters of A-Za-z0-9._-")
+                throw TraceError(
+                    file: file, line: lineNumber, message: "substation_id '\(substation)' must be 1-64 characters of A-Za-z0-9._-")
             }
             records.append(
                 Record(
@@ -83,7 +86,9 @@ public struct SessionTrace: Equatable, Sendable {
         for record in records {
             if let id = record.substationId, !substationIds.contains(id) { substationIds.append(id) }
         }
-        let order = records.indices.sorted { records[$0].arrival != records[$1].arrival ? records[$0].arrival < records[$1].arrival : $0 < $1 }
+        let order = records.indices.sorted {
+            records[$0].arrival != records[$1].arrival ? records[$0].arrival < records[$1].arrival : $0 < $1
+        }
         return SessionTrace(records: order.map { records[$0] }, substationIds: substationIds)
     }
 

@@ -50,7 +50,8 @@ struct SimulatedArrivals {
             let request = ChargeRequest(
                 vehicleId: record.id, energyKWh: record.energyKWh, maxPowerKW: record.maxPowerKW,
                 departureMinutes: record.departure.map { ($0 - record.arrival) / 60 })
-            return Arrival(time: record.arrival, id: record.id, request: request, substation: record.substationId.flatMap { substationIndex[$0] })
+            return Arrival(
+                time: record.arrival, id: record.id, request: request, substation: record.substationId.flatMap { substationIndex[$0] })
         }
         let time = nextTime
         let request = VehicleMix.standard.nextRequest(vehicleNumber: arrived, using: &traffic)

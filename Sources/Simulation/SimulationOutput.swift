@@ -66,7 +66,9 @@ public enum SimulationOutput {
                 + "\(scenario.requests) requests at \(number(scenario.arrivalsPerMinute, 1)) per simulated minute"
                 + (scenario.rushHour ? " (rush-hour profile)" : "") + ", seed \(scenario.seed).")
         page.table(
-            header: ["policy", "allocation", "poll s", "energy", "optimum", "demands met", "rejected", "violations", "max/mean", "CoV", "Jain"],
+            header: [
+                "policy", "allocation", "poll s", "energy", "optimum", "demands met", "rejected", "violations", "max/mean", "CoV", "Jain",
+            ],
             rows: report.results.map {
                 [
                     $0.policy, $0.allocation, number($0.pollIntervalSeconds, 0), percent($0.energyDeliveredRatio, 2),

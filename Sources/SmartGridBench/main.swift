@@ -106,7 +106,8 @@ if runTrace {
         }
         print(
             String(
-                format: "%@ %.3f s wall, energy %.2f%%, demands met %.1f%%", allocation.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0), median(times),
+                format: "%@ %.3f s wall, energy %.2f%%, demands met %.1f%%",
+                allocation.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0), median(times),
                 result!.energyDeliveredRatio * 100, (result!.demandsNearlyMetRatio ?? 0) * 100))
     }
     var times: [Double] = []

@@ -6,7 +6,9 @@ import Simulation
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Compare routing policies and power allocations on a simulated grid or a replayed trace, with the production code and no network.")
+        abstract:
+            "Compare routing policies and power allocations on a simulated grid or a replayed trace, with the production code and no network."
+    )
 
     @Option(help: "Number of substations, capacities drawn from a realistic mix (250-1000 kW).")
     var substations = 20

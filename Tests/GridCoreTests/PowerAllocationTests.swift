@@ -21,7 +21,8 @@ import Testing
     static func dhall(_ allocation: PowerAllocation) -> SubstationModel {
         var model = model(capacity: 2, allocation: allocation)
         for (id, energy, minutes) in [("a", 1.0, 120.0), ("b", 1.0, 120.0), ("c", 3.0, 180.0)] {
-            _ = model.admit(id: id, request: ChargeRequest(vehicleId: id, energyKWh: energy, maxPowerKW: 1, departureMinutes: minutes),
+            _ = model.admit(
+                id: id, request: ChargeRequest(vehicleId: id, energyKWh: energy, maxPowerKW: 1, departureMinutes: minutes),
                 createdAtEpochSeconds: 0)
         }
         model.advance(to: 4 * 3600)
@@ -80,7 +81,8 @@ import Testing
             let count = Int.random(in: 1...30, using: &generator)
             var sessions = (0..<count).map { index in
                 Self.session(
-                    "s\(index)", energy: Double.random(in: 0.5...60, using: &generator), power: [3.7, 6.6, 11, 22, 50].randomElement(using: &generator)!,
+                    "s\(index)", energy: Double.random(in: 0.5...60, using: &generator),
+                    power: [3.7, 6.6, 11, 22, 50].randomElement(using: &generator)!,
                     departureMinutes: Bool.random(using: &generator) ? Double.random(in: 10...900, using: &generator) : nil)
             }
             let available = Double.random(in: 0...200, using: &generator)

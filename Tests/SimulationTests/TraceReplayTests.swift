@@ -35,11 +35,15 @@ import Testing
 
     @Test func badTracesSayWhereAndWhat() {
         #expect(Self.parseError("") == "t.csv:1: empty file: expected a header line")
-        #expect(Self.parseError("session_id,arrival_s,departure_s,energy_kwh,max_power_kw,station_id\na,0,600,5,6.6,x\n")?
-            .hasPrefix("t.csv:1: missing column 'substation_id'") == true)
-        #expect(Self.parseError(Self.header + "\na,0,600,5,6.6,x,s\nb,60,600,five,6.6,x,s\n") == "t.csv:3: energy_kwh 'five' is not a number")
+        #expect(
+            Self.parseError("session_id,arrival_s,departure_s,energy_kwh,max_power_kw,station_id\na,0,600,5,6.6,x\n")?
+                .hasPrefix("t.csv:1: missing column 'substation_id'") == true)
+        #expect(
+            Self.parseError(Self.header + "\na,0,600,5,6.6,x,s\nb,60,600,five,6.6,x,s\n") == "t.csv:3: energy_kwh 'five' is not a number")
         #expect(Self.parseError(Self.header + "\na,600,300,5,6.6,x,s\n") == "t.csv:2: departure_s 300 is not after arrival_s 600")
-        #expect(Self.parseError(Self.header + "\na,0,600,5,6.6,x,s\na,60,900,5,6.6,x,s\n") == "t.csv:3: duplicate session_id 'a' (first on line 2)")
+        #expect(
+            Self.parseError(Self.header + "\na,0,600,5,6.6,x,s\na,60,900,5,6.6,x,s\n")
+                == "t.csv:3: duplicate session_id 'a' (first on line 2)")
         #expect(Self.parseError(Self.header + "\na,0,600,5,6.6,x\n") == "t.csv:2: expected 7 fields, got 6")
         #expect(Self.parseError(Self.header + "\n") == "t.csv:2: no sessions after the header")
     }
