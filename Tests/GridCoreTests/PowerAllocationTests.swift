@@ -37,6 +37,27 @@ import Testing
         #expect(Self.dhall(.edf).energyUnmetKWh > 0.99)
     }
 
+    /// Laxity shrinks while a car waits: with no arrival or departure, least laxity first still
+    /// hands the power over at the next 5-minute re-plan.
+    @Test func leastLaxityReplansEveryFiveMinutes() throws {
+        // As in the lab: base load re-read every 5 minutes too, so only the re-plan changes shares.
+        var model = SubstationModel(
+            spec: SubstationSpec(id: "S1", capacityKW: 7, chargingPoints: 4, pointMaxKW: 50),
+            baseLoad: BaseLoadCurve(capacityKW: 7, meanFraction: 0, seed: 1), now: 0, maxStepSeconds: 300, allocation: .llf,
+            admissionFloorKW: 0)
+        // 'a' needs 1 h and leaves in 3 h (2 h of slack); 'b' needs 1.5 h and leaves in 3 h 33 min (2 h 3 min).
+        _ = try model.admit(
+            id: "a", request: ChargeRequest(vehicleId: "a", energyKWh: 7, maxPowerKW: 7, departureMinutes: 180), createdAtEpochSeconds: 0
+        ).get()
+        _ = try model.admit(
+            id: "b", request: ChargeRequest(vehicleId: "b", energyKWh: 10.5, maxPowerKW: 7, departureMinutes: 213), createdAtEpochSeconds: 0
+        ).get()
+        // After 3 minutes of waiting 'b' has less slack than 'a': the 300 s re-plan hands it the power.
+        model.advance(to: 600)
+        #expect(abs(model.session(id: "a")!.energyDeliveredKWh - 7.0 * 300 / 3600) < 1e-9)
+        #expect(abs(model.session(id: "b")!.energyDeliveredKWh - 7.0 * 300 / 3600) < 1e-9)
+    }
+
     @Test func earliestDepartureGetsFullPowerFirst() {
         var sessions = [
             Self.session("late", energy: 20, power: 7, departureMinutes: 600),
