@@ -96,15 +96,6 @@ public struct SessionTrace: Equatable, Sendable {
     public var energyRequestedKWh: Double { records.reduce(0) { $0 + $1.energyKWh } }
 }
 
-/// A trace that cannot be replayed: where and why.
-public struct TraceError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var file: String
-    public var line: Int
-    public var message: String
-
-    public var description: String { "\(file):\(line): \(message)" }
-}
-
 extension Substring {
     fileprivate var trimmingSpaces: String {
         var text = self
