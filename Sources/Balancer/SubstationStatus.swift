@@ -19,6 +19,9 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
     public var powerKW: Double?
     public var activeSessions: Int?
     public var chargingPoints: Int?
+    /// Energy delivered since the substation started, and asked for by the sessions it admitted.
+    public var energyDeliveredKWh: Double?
+    public var energyRequestedKWh: Double?
     public var lastScrapeAgeSeconds: Double?
     /// Sessions expected to end within each horizon (real seconds, as the key), when the substation says.
     public var sessionsEndingWithin: [String: Int]?
@@ -44,6 +47,8 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
         powerKW = substation.figures?.powerKW
         activeSessions = substation.figures?.activeSessions
         chargingPoints = substation.figures?.chargingPoints
+        energyDeliveredKWh = substation.figures?.energyDeliveredKWh
+        energyRequestedKWh = substation.figures?.energyRequestedKWh
         lastScrapeAgeSeconds = substation.lastScrapeAt.map { max(0, now - $0) }
         sessionsEndingWithin = substation.figures?.endings.map(SessionEndings.byHorizon)
     }

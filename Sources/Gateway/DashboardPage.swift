@@ -56,6 +56,7 @@ enum DashboardPage {
             <div class="card"><div class="label">Active sessions / points</div><div class="value" id="sessions">–</div></div>
             <div class="card"><div class="label">Admitted per second</div><div class="value" id="admitted">–</div></div>
             <div class="card"><div class="label">Rejected per second</div><div class="value" id="rejected">–</div></div>
+            <div class="card"><div class="label">Energy delivered / asked for</div><div class="value" id="energy">–</div><div class="bar"><span id="energyBar" style="width:0"></span></div></div>
           </section>
           <section class="card" aria-label="load per substation">
             <div class="label">Load per substation, last 5 minutes</div>
@@ -105,9 +106,10 @@ enum DashboardPage {
           $("policy").textContent = "policy: " + frame.policy;
           const substations = frame.substations.filter((s) => s.id);
           const ids = substations.map((s) => s.id).sort();
-          let power = 0, capacity = 0, sessions = 0, points = 0;
+          let power = 0, capacity = 0, sessions = 0, points = 0, delivered = 0, asked = 0;
           for (const s of substations) {
             if (s.up) { power += s.powerKW || 0; capacity += s.capacityKW || 0; sessions += s.activeSessions || 0; points += s.chargingPoints || 0; }
+            delivered += s.energyDeliveredKWh || 0; asked += s.energyRequestedKWh || 0;
             const series = history.get(s.id) || [];
             series.push([now, s.load || 0]);
             while (series.length && series[0][0] < now - windowSeconds * 1000) series.shift();
@@ -116,6 +118,9 @@ enum DashboardPage {
           $("power").textContent = fmt(power) + " / " + fmt(capacity) + " kW";
           $("powerBar").style.width = capacity > 0 ? Math.min(100, 100 * power / capacity) + "%" : "0";
           $("sessions").textContent = sessions + " / " + points;
+          // Since the substations started: energy delivered against energy their sessions asked for.
+          $("energy").textContent = fmt(delivered) + " / " + fmt(asked) + " kWh";
+          $("energyBar").style.width = asked > 0 ? Math.min(100, 100 * delivered / asked) + "%" : "0";
           if (previous) {
             const seconds = Math.max(0.001, (now - previous.at) / 1000);
             $("admitted").textContent = fmt((frame.admittedTotal - previous.admitted) / seconds, 1);

@@ -14,6 +14,9 @@ public struct GridSummary: Codable, Equatable, Sendable {
         public var chargingPoints: Int?
         /// Sessions expected to end within each horizon (real seconds, as the key).
         public var sessionsEndingWithin: [String: Int]?
+        /// Energy delivered since the substation started, and asked for by its sessions.
+        public var energyDeliveredKWh: Double?
+        public var energyRequestedKWh: Double?
     }
 
     /// One routing decision of the balancer, newest first.

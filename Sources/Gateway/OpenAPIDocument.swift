@@ -189,7 +189,8 @@ enum OpenAPIDocument {
                       "capacityKW": {"type": ["number", "null"]}, "powerKW": {"type": ["number", "null"]},
                       "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]},
                       "sessionsEndingWithin": {"type": ["object", "null"], "additionalProperties": {"type": "integer"},
-                                               "description": "Sessions expected to end within each horizon, keyed by real seconds."}
+                                               "description": "Sessions expected to end within each horizon, keyed by real seconds."},
+                      "energyDeliveredKWh": {"type": ["number", "null"]}, "energyRequestedKWh": {"type": ["number", "null"]}
                     }}},
                   "recentDecisions": {"type": "array", "items": {"type": "object"}}
                 }

@@ -29,6 +29,8 @@ public struct ChargingSession: Codable, Equatable, Sendable {
     public let departureAtSimulatedSeconds: Double?
     /// Wall-clock admission time, seconds since 1970, for `createdAt`.
     public let createdAtEpochSeconds: Double
+    /// Simulated seconds at which it ended; nil while charging.
+    public internal(set) var endedAtSimulatedSeconds: Double?
     public private(set) var status: Status
 
     public init(

@@ -18,6 +18,9 @@ public struct ScrapedFigures: Equatable, Sendable {
     /// The most one charging point delivers; nil from substations older than the gauge (a
     /// dispatch then reserves the car's own maximum).
     public var pointMaxKW: Double?
+    /// Energy delivered and asked for since the substation started, when it exports them.
+    public var energyDeliveredKWh: Double? = nil
+    public var energyRequestedKWh: Double? = nil
 
     public init(
         substationId: String, load: Double, capacityKW: Double, powerKW: Double, activeSessions: Int, chargingPoints: Int,
@@ -90,6 +93,14 @@ public struct ScrapedFigures: Equatable, Sendable {
             activeSessions: try required("substation_active_sessions"), chargingPoints: try required("substation_charging_points"),
             baseLoadWatts: found["substation_base_load_watts"]?.value, pointMaxWatts: found["substation_point_max_watts"]?.value)
         figures.endings = endings(in: samples)
+        // Counters in joules; one that cannot be believed is left out, not a failed scrape.
+        func kilowattHours(_ name: String) -> Double? {
+            let series = samples.filter { $0.name == name }
+            guard series.count == 1, let value = series.first?.value, value.isFinite, value >= 0, value <= 1e18 else { return nil }
+            return value / 3_600_000
+        }
+        figures.energyDeliveredKWh = kilowattHours("substation_energy_delivered_joules_total")
+        figures.energyRequestedKWh = kilowattHours("substation_energy_requested_joules_total")
         return figures
     }
 

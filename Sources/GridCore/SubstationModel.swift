@@ -7,6 +7,16 @@ public struct SubstationModel: Sendable {
     public private(set) var now: Double
     public private(set) var counts = SessionOutcomeCounts()
     public private(set) var energyDeliveredKWh: Double = 0
+    /// Energy asked for by every session admitted.
+    public private(set) var energyRequestedKWh: Double = 0
+    /// Energy still owed to sessions that departed before they were full (cancellations excluded:
+    /// the driver chose to leave).
+    public private(set) var energyUnmetKWh: Double = 0
+    /// How power is shared among the sessions.
+    public let allocation: PowerAllocation
+    /// Admission keeps every session, the new one included, at or above min(requested, this) kW;
+    /// 0 admits whenever a point is free (a session may then get 0 kW for a while).
+    public let admissionFloorKW: Double
 
     /// Active sessions, kept in ascending order of requested power so water-filling needs no sort.
     private var active: [ChargingSession] = []
@@ -34,9 +44,12 @@ public struct SubstationModel: Sendable {
     ///   never reads them passes 0.
     public init(
         spec: SubstationSpec, baseLoad: BaseLoadCurve, now: Double, maxStepSeconds: Double = 30,
-        endedHistoryLimit: Int = defaultEndedHistoryLimit
+        endedHistoryLimit: Int = defaultEndedHistoryLimit, allocation: PowerAllocation = .waterFilling,
+        admissionFloorKW: Double = SubstationSpec.minimumSessionPowerKW
     ) {
         self.endedHistoryLimit = endedHistoryLimit
+        self.allocation = allocation
+        self.admissionFloorKW = admissionFloorKW
         self.spec = spec
         self.baseLoad = baseLoad
         self.now = now
@@ -64,7 +77,7 @@ public struct SubstationModel: Sendable {
         return SubstationSnapshot(
             spec: spec, baseLoadKW: baseLoadNowKW, evPowerKW: evPower,
             requestedPowerKW: requested, activeSessions: active.count, counts: counts,
-            energyDeliveredKWh: energyDeliveredKWh)
+            energyDeliveredKWh: energyDeliveredKWh, energyRequestedKWh: energyRequestedKWh, energyUnmetKWh: energyUnmetKWh)
     }
 
     /// Admits a session now, or says why not. The caller advances time first.
@@ -87,7 +100,7 @@ public struct SubstationModel: Sendable {
         let allocation = WaterFillingAllocator.allocate(available: evAvailableKW, ascendingRequests: requests)
         // Water-filling gives the least to the largest requests: check the one that gets least.
         let starved = zip(requests, allocation).contains { requested, granted in
-            granted + 1e-9 < min(requested, SubstationSpec.minimumSessionPowerKW)
+            granted + 1e-9 < min(requested, admissionFloorKW)
         }
         guard !starved else {
             counts.rejected += 1
@@ -95,6 +108,7 @@ public struct SubstationModel: Sendable {
         }
         active.insert(candidate, at: position)
         counts.admitted += 1
+        energyRequestedKWh += candidate.energyRequestedKWh
         reallocate()
         return .success(active[position])
     }
@@ -104,6 +118,7 @@ public struct SubstationModel: Sendable {
         guard let index = active.firstIndex(where: { $0.id == id }) else { return ended[id] }
         var session = active[index]
         if case .ended(let status) = session.cancel() {
+            session.endedAtSimulatedSeconds = now
             retire(at: index, session, as: status)
         }
         reallocate()
@@ -121,6 +136,7 @@ public struct SubstationModel: Sendable {
         while now < target {
             settle()
             var step = min(target - now, maxStepSeconds)
+            if allocation.replansPeriodically { step = min(step, nextReplan - now) }
             for index in active.indices {
                 let power = active[index].powerKW
                 if power > 0 {
@@ -158,7 +174,7 @@ public struct SubstationModel: Sendable {
     /// For a model that has not admitted anything yet.
     public mutating func restore(
         active restoredActive: [ChargingSession], ended restoredEnded: [ChargingSession], counts: SessionOutcomeCounts,
-        energyDeliveredKWh: Double
+        energyDeliveredKWh: Double, energyRequestedKWh: Double = 0, energyUnmetKWh: Double = 0
     ) {
         precondition(active.isEmpty && ended.isEmpty, "restore into a fresh model")
         active = restoredActive.filter { $0.status == .charging }.sorted { $0.requestedPowerKW < $1.requestedPowerKW }
@@ -168,6 +184,8 @@ public struct SubstationModel: Sendable {
         }
         self.counts = counts
         self.energyDeliveredKWh = energyDeliveredKWh
+        self.energyRequestedKWh = energyRequestedKWh
+        self.energyUnmetKWh = energyUnmetKWh
         reallocate()
     }
 
@@ -196,7 +214,8 @@ public struct SubstationModel: Sendable {
         let evPower = min(requested, max(0, spec.capacityKW - baseLoadThen))
         return SubstationSnapshot(
             spec: spec, baseLoadKW: baseLoadThen, evPowerKW: evPower, requestedPowerKW: requested,
-            activeSessions: active.count, counts: counts, energyDeliveredKWh: energyDeliveredKWh)
+            activeSessions: active.count, counts: counts, energyDeliveredKWh: energyDeliveredKWh,
+            energyRequestedKWh: energyRequestedKWh, energyUnmetKWh: energyUnmetKWh)
     }
 
     /// Ends the sessions due by `now` and re-shares power, unless already done at this time.
@@ -204,6 +223,12 @@ public struct SubstationModel: Sendable {
         guard settledAt != now else { return }
         endDueSessions()
         reallocate()
+    }
+
+    /// The next multiple of the re-planning period after `now`.
+    private var nextReplan: Double {
+        let period = PowerAllocation.replanningPeriodSeconds
+        return ((now / period).rounded(.down) + 1) * period
     }
 
     private var evAvailableKW: Double {
@@ -238,7 +263,11 @@ public struct SubstationModel: Sendable {
 
     private mutating func reallocate() {
         settledAt = now
-        WaterFillingAllocator.fill(available: evAvailableKW, &active, requested: \.requestedPowerKW, grant: { $0.powerKW = $1 })
+        if allocation == .waterFilling {
+            WaterFillingAllocator.fill(available: evAvailableKW, &active, requested: \.requestedPowerKW, grant: { $0.powerKW = $1 })
+        } else {
+            allocation.allocate(available: evAvailableKW, floorKW: admissionFloorKW, now: now, slotEnd: nextReplan, &active)
+        }
         var earliestEnd = Double.infinity
         for index in active.indices {
             let requested = active[index].requestedPowerKW
@@ -252,9 +281,12 @@ public struct SubstationModel: Sendable {
         noSessionEndsBefore = earliestEnd
     }
 
-    private mutating func retire(at index: Int, _ session: ChargingSession, as status: ChargingSession.Status) {
+    private mutating func retire(at index: Int, _ ending: ChargingSession, as status: ChargingSession.Status) {
         active.remove(at: index)
         counts.count(ended: status)
+        if status == .departed { energyUnmetKWh += ending.remainingKWh }
+        var session = ending
+        session.endedAtSimulatedSeconds = now
         guard endedHistoryLimit > 0 else { return }
         ended[session.id] = session
         endedOrder.append(session.id)

@@ -7,6 +7,10 @@ public struct SubstationSnapshot: Codable, Equatable, Sendable {
     public var activeSessions: Int
     public var counts: SessionOutcomeCounts
     public var energyDeliveredKWh: Double
+    /// Energy asked for by every session admitted.
+    public var energyRequestedKWh: Double = 0
+    /// Energy still owed to sessions that departed before they were full.
+    public var energyUnmetKWh: Double = 0
 
     /// Total draw from the transformer: base load plus EVs. Never above capacity: water-filling
     /// shares at most capacity minus base load, and the clamp removes floating-point dust from the sum.

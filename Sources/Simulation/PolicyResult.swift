@@ -1,6 +1,10 @@
+import GridCore
+
 /// What one policy achieved in one scenario.
 public struct PolicyResult: Codable, Equatable, Sendable {
     public var policy: String
+    /// How each substation shared its power (`PowerAllocation`).
+    public var allocation: String = PowerAllocation.waterFilling.rawValue
     public var pollIntervalSeconds: Double
     public var requests: Int
     public var admitted: Int
@@ -11,6 +15,10 @@ public struct PolicyResult: Codable, Equatable, Sendable {
     public var energyDeliveredRatio: Double
     /// Share of requests that got all the energy they asked for.
     public var demandsMetRatio: Double
+    /// Share of requests less than 0.1 kWh short (ACN-Sim's "demand met"); trace replays only.
+    public var demandsNearlyMetRatio: Double?
+    /// Energy delivered, in kWh.
+    public var energyDeliveredKWh: Double = 0
     public var rejectedRatio: Double
     /// Samples in which a substation drew more than its capacity. Must be 0.
     public var capacityViolations: Int
@@ -32,9 +40,13 @@ public struct PolicyResult: Codable, Equatable, Sendable {
 public struct SimulationReport: Codable, Equatable, Sendable {
     public var scenario: SimulationScenario
     public var results: [PolicyResult]
+    /// The most any schedule could deliver to the same cars under the same limits; nil when the
+    /// run is too big to bound.
+    public var offlineOptimum: OfflineOptimumFigure?
 
-    public init(scenario: SimulationScenario, results: [PolicyResult]) {
+    public init(scenario: SimulationScenario, results: [PolicyResult], offlineOptimum: OfflineOptimumFigure? = nil) {
         self.scenario = scenario
         self.results = results
+        self.offlineOptimum = offlineOptimum
     }
 }

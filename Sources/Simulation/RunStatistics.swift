@@ -52,7 +52,7 @@ struct RunStatistics {
             policy: policy, pollIntervalSeconds: scenario.pollIntervalSeconds, requests: admitted + rejected,
             admitted: admitted, rejected: rejected, retries: retries,
             energyDeliveredRatio: energyRequestedKWh > 0 ? delivered / energyRequestedKWh : 0,
-            demandsMetRatio: Double(completed) / requests, rejectedRatio: Double(rejected) / requests,
+            demandsMetRatio: Double(completed) / requests, energyDeliveredKWh: delivered, rejectedRatio: Double(rejected) / requests,
             capacityViolations: violations, loadMaxMean: maxMeanSum / balanced, loadCoV: covSum / balanced,
             jain: jainSum / balanced, timeAbove90Ratio: Double(above90) / Double(max(1, substationSamples)),
             peakLoad: peak, loadMaxMeanOverTime: Swift.stride(from: 0, to: maxMeanOverTime.count, by: stride).map { maxMeanOverTime[$0] })

@@ -3,19 +3,40 @@ import Reports
 
 /// The simulator's table, JSON and HTML.
 public enum SimulationOutput {
-    public static func table(_ results: [PolicyResult]) -> String {
-        let header = [
-            "policy", "poll s", "energy", "demands met", "rejected", "violations", "max/mean", "CoV", "Jain", ">90% time", "retries",
-        ]
+    /// One row per run; the offline optimum beside every energy figure.
+    public static func table(_ results: [PolicyResult], optimum: OfflineOptimumFigure? = nil) -> String {
+        let nearly = results.contains { $0.demandsNearlyMetRatio != nil }
+        let header =
+            ["policy", "allocation", "poll s", "energy", "optimum", "demands met"] + (nearly ? ["met (0.1 kWh)"] : [])
+            + ["rejected", "violations", "max/mean", "CoV", "Jain", ">90% time", "retries"]
         let rows = results.map { result in
             [
-                result.policy, number(result.pollIntervalSeconds, 0), percent(result.energyDeliveredRatio),
-                percent(result.demandsMetRatio), percent(result.rejectedRatio), String(result.capacityViolations),
-                number(result.loadMaxMean, 3), number(result.loadCoV, 3), number(result.jain, 3), percent(result.timeAbove90Ratio),
-                String(result.retries),
+                result.policy, result.allocation, number(result.pollIntervalSeconds, 0), percent(result.energyDeliveredRatio, 2),
+                optimum.map { percent($0.energyDeliveredRatio, 2) } ?? "-", percent(result.demandsMetRatio),
             ]
+                + (nearly ? [result.demandsNearlyMetRatio.map { percent($0) } ?? "-"] : [])
+                + [
+                    percent(result.rejectedRatio), String(result.capacityViolations), number(result.loadMaxMean, 3),
+                    number(result.loadCoV, 3), number(result.jain, 3), percent(result.timeAbove90Ratio), String(result.retries),
+                ]
         }
         return TextTable.render(header: header, rows: rows)
+    }
+
+    /// `--sessions-out`: one row per session and run.
+    public static func sessionsCSV(_ runs: [(policy: String, allocation: String, sessions: [SessionOutcome])]) -> String {
+        var lines = ["policy,allocation,session_id,substation_id,admitted,energy_requested_kwh,energy_delivered_kwh,status,end_s"]
+        for run in runs {
+            for session in run.sessions {
+                lines.append(
+                    [
+                        run.policy, run.allocation, session.id, session.substationId ?? "", String(session.admitted),
+                        number(session.energyRequestedKWh, 4), number(session.energyDeliveredKWh, 4), session.status,
+                        session.endedAt.map { number($0, 0) } ?? "",
+                    ].joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// How each policy's max/mean degrades as its figures get older.
@@ -45,10 +66,13 @@ public enum SimulationOutput {
                 + "\(scenario.requests) requests at \(number(scenario.arrivalsPerMinute, 1)) per simulated minute"
                 + (scenario.rushHour ? " (rush-hour profile)" : "") + ", seed \(scenario.seed).")
         page.table(
-            header: ["policy", "poll s", "energy", "demands met", "rejected", "violations", "max/mean", "CoV", "Jain"],
+            header: [
+                "policy", "allocation", "poll s", "energy", "optimum", "demands met", "rejected", "violations", "max/mean", "CoV", "Jain",
+            ],
             rows: report.results.map {
                 [
-                    $0.policy, number($0.pollIntervalSeconds, 0), percent($0.energyDeliveredRatio), percent($0.demandsMetRatio),
+                    $0.policy, $0.allocation, number($0.pollIntervalSeconds, 0), percent($0.energyDeliveredRatio, 2),
+                    report.offlineOptimum.map { percent($0.energyDeliveredRatio, 2) } ?? "-", percent($0.demandsMetRatio),
                     percent($0.rejectedRatio), String($0.capacityViolations), number($0.loadMaxMean, 3), number($0.loadCoV, 3),
                     number($0.jain, 3),
                 ]
@@ -75,11 +99,11 @@ public enum SimulationOutput {
         return page.html
     }
 
-    static func number(_ value: Double, _ digits: Int) -> String {
+    public static func number(_ value: Double, _ digits: Int) -> String {
         String(format: "%.\(digits)f", value)
     }
 
-    static func percent(_ value: Double) -> String {
-        String(format: "%.1f%%", value * 100)
+    static func percent(_ value: Double, _ digits: Int = 1) -> String {
+        String(format: "%.\(digits)f%%", value * 100)
     }
 }

@@ -17,12 +17,19 @@ public struct SimulationScenario: Codable, Equatable, Sendable {
     /// Simulated time of day the run starts at, in hours.
     public var startHour: Double
     public var seed: UInt64
+    /// Admission keeps every session at or above min(requested, this) kW; 0 admits whenever a point is free.
+    public var admissionFloorKW: Double
+    /// The trace replayed (its file), when the cars come from one rather than from the generator.
+    public var trace: String?
 
     public init(
         capacitiesKW: [Double], chargingPoints: [Int]? = nil, pointMaxKW: Double = 50, baseLoadFraction: Double = 0.3,
         requests: Int, arrivalsPerMinute: Double, rushHour: Bool = false, pollIntervalSeconds: Double,
-        sampleIntervalSeconds: Double = 10, startHour: Double = 6, seed: UInt64
+        sampleIntervalSeconds: Double = 10, startHour: Double = 6, seed: UInt64,
+        admissionFloorKW: Double = SubstationSpec.minimumSessionPowerKW, trace: String? = nil
     ) {
+        self.admissionFloorKW = admissionFloorKW
+        self.trace = trace
         self.capacitiesKW = capacitiesKW
         self.chargingPoints = chargingPoints ?? capacitiesKW.map(Self.defaultPoints)
         self.pointMaxKW = pointMaxKW

@@ -27,11 +27,12 @@ func scrapedView(count: Int, full: Bool = false, generator: inout SeededGenerato
     return view
 }
 
-// Usage: smartgrid-bench [decisions | full | lab [REQUESTS]]; with no argument, all three.
+// Usage: smartgrid-bench [decisions | full | lab [REQUESTS] | trace [FILE]]; with no argument, all four.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let runDecisions = arguments.isEmpty || arguments[0] == "decisions"
 let runFull = arguments.isEmpty || arguments[0] == "full"
 let runLab = arguments.isEmpty || arguments[0] == "lab"
+let runTrace = arguments.isEmpty || arguments[0] == "trace"
 let labRequests = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
 
 if runDecisions {
@@ -117,4 +118,39 @@ if runLab {
                 elapsed, Double(result.requests) / elapsed, result.admitted, result.rejected, result.capacityViolations, result.loadMaxMean)
         )
     }
+}
+
+if runTrace {
+    // Caltech's sessions of March 2019 (ACN-Data: Lee, Li and Low, e-Energy 2019), 20 kW for 54 points of 6.6 kW.
+    let path = arguments.count > 1 && arguments[0] == "trace" ? arguments[1] : "examples/caltech-acn-2019-03.csv"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8), let trace = try? SessionTrace.parse(text, file: path) else {
+        print("cannot read the trace \(path) (run from the repository root)")
+        exit(1)
+    }
+    print("\ntrace replay: \(path), \(trace.records.count) sessions, one 20 kW limit (median of 3 runs)")
+    let scenario = SimulationScenario(
+        capacitiesKW: [20], chargingPoints: [54], pointMaxKW: 6.6, baseLoadFraction: 0, requests: trace.records.count,
+        arrivalsPerMinute: 1, pollIntervalSeconds: 60, sampleIntervalSeconds: 300, seed: 1, admissionFloorKW: 0)
+    for allocation in PowerAllocation.allCases {
+        var times: [Double] = []
+        var result: PolicyResult?
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            result = GridSimulation(scenario: scenario, policy: .leastLoad, allocation: allocation, trace: trace).run()
+            times.append(seconds(ContinuousClock.now - start))
+        }
+        print(
+            String(
+                format: "%@ %.3f s wall, energy %.2f%%, demands met %.1f%%",
+                allocation.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0), median(times),
+                result!.energyDeliveredRatio * 100, (result!.demandsNearlyMetRatio ?? 0) * 100))
+    }
+    var times: [Double] = []
+    var optimum: OfflineOptimumFigure?
+    for _ in 0..<3 {
+        let start = ContinuousClock.now
+        optimum = GridSimulation.offlineOptimum(scenario: scenario, trace: trace)
+        times.append(seconds(ContinuousClock.now - start))
+    }
+    print(String(format: "offline optimum   %.3f s wall, energy %.2f%%", median(times), (optimum?.energyDeliveredRatio ?? 0) * 100))
 }

@@ -6,6 +6,10 @@ extension PolicyName: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
+extension PowerAllocation: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
 /// A service URL given on the command line: http(s)://host:port, no trailing slash.
 func serviceURL(_ text: String, flag: String) throws -> String {
     guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {

@@ -6,7 +6,9 @@ import Simulation
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Compare routing policies on a simulated grid, with the production routing code and no network.")
+        abstract:
+            "Compare routing policies and power allocations on a simulated grid or a replayed trace, with the production code and no network."
+    )
 
     @Option(help: "Number of substations, capacities drawn from a realistic mix (250-1000 kW).")
     var substations = 20
@@ -29,6 +31,27 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated policies: least-load, p2c, round-robin, random, least-load-stale.")
     var policies = SimulatedPolicy.allCases.map(\.rawValue).joined(separator: ",")
 
+    @Option(help: "Comma-separated power allocations: water-filling, edf, llf, receding-horizon (default: all).")
+    var allocations = PowerAllocation.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(help: "Replay the sessions of this CSV (format: ../shared/data/README.md) instead of generated traffic.")
+    var trace: String?
+
+    @Option(help: "Charging points per substation: one number for all, or comma-separated (default: 1 per 20 kW, at least 4).")
+    var chargingPoints: String?
+
+    @Option(help: "Most power one charging point delivers, in kW.")
+    var pointMaxKw: Double = 50
+
+    @Option(help: "Mean non-EV demand as a fraction of capacity (0 turns it off).")
+    var baseLoad: Double = 0.3
+
+    @Option(help: "Admission keeps every session at or above this many kW (0: every car with a free point plugs in).")
+    var admissionFloorKw: Double = SubstationSpec.minimumSessionPowerKW
+
+    @Option(help: "Write one CSV row per session of the trace (id, substation, admitted, energy, status, end time).")
+    var sessionsOut: String?
+
     @Option(help: "Seed: the same seed and arguments give byte-identical JSON.")
     var seed: UInt64 = 1
 
@@ -43,7 +66,16 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try parsedPolicies()
+        _ = try parsedAllocations()
         _ = try parsedCapacities()
+        _ = try parsedChargingPoints(count: nil)
+        guard pointMaxKw > 0, pointMaxKw.isFinite else { throw ValidationError("--point-max-kw must be above 0") }
+        guard (0..<BaseLoadCurve.ceilingFraction).contains(baseLoad) else {
+            throw ValidationError("--base-load must be at least 0 and below \(BaseLoadCurve.ceilingFraction)")
+        }
+        guard admissionFloorKw >= 0, admissionFloorKw.isFinite else { throw ValidationError("--admission-floor-kw must be 0 or more") }
+        if trace != nil, capacities == nil { throw ValidationError("--trace needs --capacities (one per substation)") }
+        if sessionsOut != nil, trace == nil { throw ValidationError("--sessions-out needs --trace") }
         _ = try sweepIntervals()
         guard (1...100_000).contains(substations) else { throw ValidationError("--substations must be between 1 and 100000") }
         guard (1...100_000_000).contains(requests) else { throw ValidationError("--requests must be between 1 and 100000000") }
@@ -59,6 +91,34 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             return policy
         }
+    }
+
+    func parsedAllocations() throws -> [PowerAllocation] {
+        try allocations.split(separator: ",").map { name in
+            guard let allocation = PowerAllocation(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError(
+                    "unknown allocation '\(name)'; choose from \(PowerAllocation.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return allocation
+        }
+    }
+
+    /// Points per substation: one figure for all, or one each; nil: the scenario's default.
+    /// Without `count`, only the syntax is checked.
+    func parsedChargingPoints(count: Int?) throws -> [Int]? {
+        guard let chargingPoints else { return nil }
+        let values = try chargingPoints.split(separator: ",").map { text in
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
+                throw ValidationError("--charging-points takes positive whole numbers separated by commas, got '\(text)'")
+            }
+            return value
+        }
+        guard let count else { return values }
+        if values.count == 1 { return [Int](repeating: values[0], count: count) }
+        guard values.count == count else {
+            throw ValidationError("--charging-points has \(values.count) figures for \(count) substations")
+        }
+        return values
     }
 
     func parsedCapacities() throws -> [Double]? {
@@ -83,32 +143,76 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var loaded: SessionTrace?
+        if let trace {
+            do {
+                let text = try String(contentsOf: URL(fileURLWithPath: trace), encoding: .utf8)
+                loaded = try SessionTrace.parse(text, file: trace)
+            } catch let error as TraceError {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode.failure
+            } catch {
+                FileHandle.standardError.write(Data("\(trace):1: cannot read the file: \(error.localizedDescription)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
         let capacities = try parsedCapacities() ?? SimulationScenario.realisticCapacities(count: substations, seed: seed)
+        if let loaded, loaded.substationIds.count > capacities.count {
+            throw ValidationError(
+                "the trace names \(loaded.substationIds.count) substations (\(loaded.substationIds.joined(separator: ", "))) "
+                    + "but --capacities gives \(capacities.count)")
+        }
         let scenario = SimulationScenario(
-            capacitiesKW: capacities, requests: requests, arrivalsPerMinute: rate, rushHour: rushHour,
-            pollIntervalSeconds: pollInterval, seed: seed)
+            capacitiesKW: capacities, chargingPoints: try parsedChargingPoints(count: capacities.count), pointMaxKW: pointMaxKw,
+            baseLoadFraction: baseLoad, requests: loaded?.records.count ?? requests, arrivalsPerMinute: rate, rushHour: rushHour,
+            pollIntervalSeconds: pollInterval, sampleIntervalSeconds: loaded == nil ? 10 : 300, seed: seed,
+            admissionFloorKW: admissionFloorKw, trace: trace)
         let intervals = try sweepIntervals() ?? [pollInterval]
+        // Routing policies only matter for cars the trace leaves free.
+        var policies = try parsedPolicies()
+        if let loaded, !loaded.records.contains(where: { $0.substationId == nil }) { policies = Array(policies.prefix(1)) }
         var runs: [GridSimulation] = []
         for interval in intervals {
             var variant = scenario
             variant.pollIntervalSeconds = interval
-            runs += try parsedPolicies().map { GridSimulation(scenario: variant, policy: $0) }
-        }
-        let results = await withTaskGroup(of: (Int, PolicyResult).self) { group in
-            for (index, simulation) in runs.enumerated() {
-                group.addTask { (index, simulation.run()) }
+            for policy in policies {
+                runs += try parsedAllocations().map { GridSimulation(scenario: variant, policy: policy, allocation: $0, trace: loaded) }
             }
-            var results = [PolicyResult?](repeating: nil, count: runs.count)
-            for await (index, result) in group { results[index] = result }
-            return results.map { $0! }
         }
-        printLine(
-            "\(capacities.count) substations, \(Int(capacities.reduce(0, +))) kW; \(requests) requests at \(rate)/min"
-                + (rushHour ? " (rush hour)" : "") + "; seed \(seed)")
-        printLine(SimulationOutput.table(results))
+        let recordSessions = sessionsOut != nil
+        let outcomes = await withTaskGroup(of: (Int, PolicyResult, [SessionOutcome]).self) { group in
+            for (index, simulation) in runs.enumerated() {
+                group.addTask {
+                    if recordSessions {
+                        let run = simulation.runRecordingSessions()
+                        return (index, run.result, run.sessions)
+                    }
+                    return (index, simulation.run(), [])
+                }
+            }
+            var outcomes = [(PolicyResult, [SessionOutcome])?](repeating: nil, count: runs.count)
+            for await (index, result, sessions) in group { outcomes[index] = (result, sessions) }
+            return outcomes.map { $0! }
+        }
+        let results = outcomes.map(\.0)
+        let optimum = GridSimulation.offlineOptimum(scenario: scenario, trace: loaded)
+        if let loaded {
+            printLine(
+                "\(trace!): \(loaded.records.count) sessions, \(SimulationOutput.number(loaded.energyRequestedKWh, 1)) kWh asked for; "
+                    + "\(capacities.count) substations, \(SimulationOutput.number(capacities.reduce(0, +), 1)) kW")
+        } else {
+            printLine(
+                "\(capacities.count) substations, \(Int(capacities.reduce(0, +))) kW; \(requests) requests at \(rate)/min"
+                    + (rushHour ? " (rush hour)" : "") + "; seed \(seed)")
+        }
+        printLine(SimulationOutput.table(results, optimum: optimum))
         if intervals.count > 1 { printLine("\n" + SimulationOutput.sweepTable(results)) }
-        let report = SimulationReport(scenario: scenario, results: results)
+        let report = SimulationReport(scenario: scenario, results: results, offlineOptimum: optimum)
         if let json { try SimulationOutput.json(report).write(to: URL(fileURLWithPath: json)) }
         if let html { try SimulationOutput.html(report).write(to: URL(fileURLWithPath: html), atomically: true, encoding: .utf8) }
+        if let sessionsOut {
+            let rows = zip(results, outcomes.map(\.1)).map { ($0.policy, $0.allocation, $1) }
+            try SimulationOutput.sessionsCSV(rows).write(to: URL(fileURLWithPath: sessionsOut), atomically: true, encoding: .utf8)
+        }
     }
 }

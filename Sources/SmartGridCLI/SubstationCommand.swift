@@ -35,6 +35,9 @@ struct SubstationCommand: AsyncParsableCommand {
     @Option(help: "Seed for the base-load noise.")
     var seed: UInt64 = 1
 
+    @Option(help: "How power is shared among sessions: water-filling, edf, llf or receding-horizon.")
+    var allocation: PowerAllocation = .best
+
     /// The id in force: the hostname with --id-from-hostname, else --id.
     var substationId: String {
         idFromHostname ? ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? id : id
@@ -55,7 +58,7 @@ struct SubstationCommand: AsyncParsableCommand {
         SubstationConfiguration(
             server: server.settings(defaultPort: 7101),
             spec: SubstationSpec(id: substationId, capacityKW: capacityKw, chargingPoints: chargingPoints, pointMaxKW: pointMaxKw),
-            baseLoadFraction: baseLoad, timeScale: timeScale, seed: seed)
+            baseLoadFraction: baseLoad, timeScale: timeScale, seed: seed, allocation: allocation)
     }
 
     func run() async throws {

@@ -48,6 +48,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Seed for base-load noise and the rush-hour traffic.")
     var seed: UInt64 = 1
 
+    @Option(help: "How every substation shares its power among sessions: water-filling, edf, llf or receding-horizon.")
+    var allocation: PowerAllocation = .best
+
     @OptionGroup var data: DataOptions
 
     enum PrometheusMode: String, ExpressibleByArgument, CaseIterable {
@@ -100,7 +103,7 @@ struct UpCommand: AsyncParsableCommand {
                     id: "S\(number)", capacityKW: capacity,
                     chargingPoints: max(4, Int(capacity / (rushHour ? Self.rushHourKWPerPoint : 20))),
                     pointMaxKW: 50),
-                baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number))
+                baseLoadFraction: 0.3, timeScale: timeScale, seed: seed &+ UInt64(number), allocation: allocation)
             substationURLs.append("http://\(host):\(port)")
             totalPoints += configuration.spec.chargingPoints
             let substation = try await SubstationRun.make(

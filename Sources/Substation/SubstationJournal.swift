@@ -13,6 +13,10 @@ public final class SubstationJournal: Sendable {
         public var counts: SessionOutcomeCounts
         public var energyDeliveredKWh: Double
         public var simulatedSeconds: Double
+        /// Energy asked for by every session admitted, and still owed to those that departed
+        /// unfilled (absent from journals written before they were kept).
+        public var energyRequestedKWh: Double?
+        public var energyUnmetKWh: Double?
     }
 
     /// What a restart resumes from.
@@ -152,7 +156,8 @@ public final class SubstationJournal: Sendable {
             counts.cancelled = counted["cancelled", default: 0]
             totals = Totals(
                 counts: counts, energyDeliveredKWh: totals?.energyDeliveredKWh ?? 0,
-                simulatedSeconds: totals?.simulatedSeconds ?? (active + ended).map(\.startedAtSimulatedSeconds).max() ?? 0)
+                simulatedSeconds: totals?.simulatedSeconds ?? (active + ended).map(\.startedAtSimulatedSeconds).max() ?? 0,
+                energyRequestedKWh: totals?.energyRequestedKWh, energyUnmetKWh: totals?.energyUnmetKWh)
         }
         let withdrawn = try await store.rows("SELECT id FROM withdrawn_orders ORDER BY rowid").compactMap { $0.column("id")?.string }
         return Restored(active: active, ended: ended, totals: totals, withdrawn: withdrawn)

@@ -17,8 +17,11 @@ public final class SubstationMetrics: Sendable {
     private let activeSessions: Gauge
     private let sessions: [String: Counter]
     private let energy: Counter
+    private let energyRequested: Counter
+    private let energyUnmet: Counter
     /// What the counters have been advanced to, so each refresh adds only what is new.
-    private let exported = Mutex<(counts: SessionOutcomeCounts, energyKWh: Double)>((SessionOutcomeCounts(), 0))
+    private let exported = Mutex<(counts: SessionOutcomeCounts, energyKWh: Double, requestedKWh: Double, unmetKWh: Double)>(
+        (SessionOutcomeCounts(), 0, 0, 0))
 
     public init(registry: PrometheusCollectorRegistry, substationId: String) {
         let label = [("substation", substationId)]
@@ -42,6 +45,11 @@ public final class SubstationMetrics: Sendable {
         self.sessions = sessions
         energy = registry.counter(
             name: "substation_energy_delivered_joules_total", labels: label, help: "Energy delivered to vehicles")
+        energyRequested = registry.counter(
+            name: "substation_energy_requested_joules_total", labels: label, help: "Energy asked for by the sessions admitted")
+        energyUnmet = registry.counter(
+            name: "substation_energy_unmet_joules_total", labels: label,
+            help: "Energy still owed to sessions that departed before they were full")
     }
 
     public func update(from snapshot: SubstationSnapshot) {
@@ -61,7 +69,16 @@ public final class SubstationMetrics: Sendable {
             if snapshot.energyDeliveredKWh > exported.energyKWh {
                 energy.increment(by: (snapshot.energyDeliveredKWh - exported.energyKWh) * 3_600_000)
             }
-            exported = (snapshot.counts, max(exported.energyKWh, snapshot.energyDeliveredKWh))
+            if snapshot.energyRequestedKWh > exported.requestedKWh {
+                energyRequested.increment(by: (snapshot.energyRequestedKWh - exported.requestedKWh) * 3_600_000)
+            }
+            if snapshot.energyUnmetKWh > exported.unmetKWh {
+                energyUnmet.increment(by: (snapshot.energyUnmetKWh - exported.unmetKWh) * 3_600_000)
+            }
+            exported = (
+                snapshot.counts, max(exported.energyKWh, snapshot.energyDeliveredKWh),
+                max(exported.requestedKWh, snapshot.energyRequestedKWh), max(exported.unmetKWh, snapshot.energyUnmetKWh)
+            )
         }
     }
 }

@@ -39,11 +39,13 @@ public final class SubstationState: Sendable {
         let curve = BaseLoadCurve(
             capacityKW: configuration.spec.capacityKW, meanFraction: configuration.baseLoadFraction,
             seed: configuration.seed)
-        var model = SubstationModel(spec: configuration.spec, baseLoad: curve, now: clock.simulatedSeconds())
+        var model = SubstationModel(
+            spec: configuration.spec, baseLoad: curve, now: clock.simulatedSeconds(), allocation: configuration.allocation)
         if let restored {
             model.restore(
                 active: restored.active, ended: restored.ended, counts: restored.totals?.counts ?? SessionOutcomeCounts(),
-                energyDeliveredKWh: restored.totals?.energyDeliveredKWh ?? 0)
+                energyDeliveredKWh: restored.totals?.energyDeliveredKWh ?? 0,
+                energyRequestedKWh: restored.totals?.energyRequestedKWh ?? 0, energyUnmetKWh: restored.totals?.energyUnmetKWh ?? 0)
         }
         let withdrawn = WithdrawnOrders(limit: SubstationModel.defaultEndedHistoryLimit, restoring: restored?.withdrawn ?? [])
         self.model = Mutex(Orders(model: model, withdrawn: withdrawn))
@@ -60,7 +62,8 @@ public final class SubstationState: Sendable {
             return (
                 sessions,
                 SubstationJournal.Totals(
-                    counts: orders.model.counts, energyDeliveredKWh: orders.model.energyDeliveredKWh, simulatedSeconds: now)
+                    counts: orders.model.counts, energyDeliveredKWh: orders.model.energyDeliveredKWh, simulatedSeconds: now,
+                    energyRequestedKWh: orders.model.energyRequestedKWh, energyUnmetKWh: orders.model.energyUnmetKWh)
             )
         }
     }
@@ -69,8 +72,8 @@ public final class SubstationState: Sendable {
         let now = clock.simulatedSeconds()
         return model.withLock { orders in
             SubstationJournal.Totals(
-                counts: orders.model.counts, energyDeliveredKWh: orders.model.energyDeliveredKWh,
-                simulatedSeconds: max(now, orders.model.now))
+                counts: orders.model.counts, energyDeliveredKWh: orders.model.energyDeliveredKWh, simulatedSeconds: max(now, orders.model.now),
+                energyRequestedKWh: orders.model.energyRequestedKWh, energyUnmetKWh: orders.model.energyUnmetKWh)
         }
     }
 

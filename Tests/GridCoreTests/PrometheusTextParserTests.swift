@@ -88,6 +88,21 @@ import Testing
         }
     }
 
+    @Test func readsTheEnergyFiguresWhenExported() throws {
+        let text = """
+            substation_load{substation="S7"} 0.5
+            substation_capacity_watts{substation="S7"} 400000.0
+            substation_power_watts{substation="S7"} 150000
+            substation_active_sessions{substation="S7"} 3.0
+            substation_charging_points{substation="S7"} 20.0
+            substation_energy_delivered_joules_total{substation="S7"} 36000000
+            substation_energy_requested_joules_total{substation="S7"} 72000000
+            """
+        let figures = try ScrapedFigures.read(exposition: text)
+        #expect(figures.energyDeliveredKWh == 10)
+        #expect(figures.energyRequestedKWh == 20)
+    }
+
     @Test func readsTheFiguresTheBalancerRoutesOn() throws {
         let text = """
             substation_load{substation="S7"} 0.5

@@ -141,7 +141,8 @@ import Testing
         var restored = SubstationModel(spec: model.spec, baseLoad: model.baseLoad, now: model.now)
         restored.restore(
             active: model.activeSessions, ended: [model.session(id: "gone")!, model.session(id: "small")!], counts: model.counts,
-            energyDeliveredKWh: model.energyDeliveredKWh)
+            energyDeliveredKWh: model.energyDeliveredKWh, energyRequestedKWh: model.energyRequestedKWh,
+            energyUnmetKWh: model.energyUnmetKWh)
         #expect(restored.snapshot == model.snapshot)
         model.advance(to: 3_600)
         restored.advance(to: 3_600)
