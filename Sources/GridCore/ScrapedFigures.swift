@@ -104,13 +104,13 @@ public struct ScrapedFigures: Equatable, Sendable {
         return figures
     }
 
-    /// `substation_sessions_ending_within_seconds{le}`, when every horizon is there once with a
+    /// `substation_sessions_ending{within_seconds}`, when every horizon is there once with a
     /// sane count; nil otherwise (a 503's Retry-After then falls back to its constant).
     static func endings(in samples: [MetricSample]) -> SessionEndings? {
         var counts: [Int] = []
         for horizon in SessionEndings.horizons {
             let label = String(Int(horizon))
-            let series = samples.filter { $0.name == "substation_sessions_ending_within_seconds" && $0.labels["le"] == label }
+            let series = samples.filter { $0.name == "substation_sessions_ending" && $0.labels["within_seconds"] == label }
             guard series.count == 1, let value = series.first?.value, value.isFinite, value >= 0, value <= Double(countLimit),
                 value.rounded() == value
             else { return nil }

@@ -1,17 +1,17 @@
 import GridCore
 import Prometheus
 
-/// `substation_sessions_ending_within_seconds{le}`: sessions expected to end within each horizon
+/// `substation_sessions_ending{within_seconds}`: sessions expected to end within each horizon
 /// of real time, so the balancer can tell a waiting driver when a point frees.
 final class SessionEndingMetrics: Sendable {
-    static let name = "substation_sessions_ending_within_seconds"
+    static let name = "substation_sessions_ending"
     private let gauges: [Gauge]
 
     init(registry: PrometheusCollectorRegistry, substationId: String) {
         gauges = SessionEndings.horizons.map { horizon in
             registry.gauge(
-                name: Self.name, labels: [("substation", substationId), ("le", Self.label(horizon))],
-                help: "Sessions expected to end (complete at their present power, or depart) within le real seconds")
+                name: Self.name, labels: [("substation", substationId), ("within_seconds", Self.label(horizon))],
+                help: "Sessions expected to end (complete at their present power, or depart) within within_seconds real seconds")
         }
     }
 
