@@ -59,10 +59,10 @@ struct UpCommand: AsyncParsableCommand {
 
     /// Cars per second at the peak of `--rush-hour` for four substations at time scale 60. A
     /// session lasts about 120 s of real time there (2 simulated hours), so the grid holds
-    /// about 50 sessions at this rate: its 50 points fill for a short peak, and between peaks
+    /// about 55 sessions at this rate: its 50 points fill for a short peak, and between peaks
     /// (`rushHourFloor` of the peak rate) it settles around 60% full (measured: README).
-    static let rushHourPeakRate = 0.42
-    static let rushHourFloor = 0.6
+    static let rushHourPeakRate = 0.46
+    static let rushHourFloor = 0.55
     /// Seconds of one rush-hour cycle: long against a session, so the grid follows the demand.
     static let rushHourPeriod = 600.0
     /// Under `--rush-hour` a substation has one point per 32 kW: with the standard vehicle mix
