@@ -1,6 +1,8 @@
 import GridCore
 import GridHTTP
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -42,12 +44,27 @@ func makeSubstation(
     let clock = clock ?? ScaledClock(timeScale: configuration.timeScale, resumingAt: restored?.totals?.simulatedSeconds)
     let state = SubstationState(configuration: configuration, clock: clock, restored: restored)
     let metrics = SubstationMetrics(registry: registry, substationId: configuration.spec.id)
+    // With real charge points, their links share the HTTP port (WebSocket upgrades at /ocpp/{id}).
+    let hub = configuration.ocpp.map { ocpp in
+        ChargePointHub(
+            state: state, configuration: ocpp, substation: configuration, clock: clock,
+            metrics: ChargerMetrics(registry: registry, substationId: configuration.spec.id), logger: logger)
+    }
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
-    SubstationRoutes(state: state, substationId: configuration.spec.id, journal: journal).add(to: router)
-    MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.snapshot()) }
+    SubstationRoutes(state: state, substationId: configuration.spec.id, journal: journal, hub: hub).add(to: router)
+    MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: hub?.snapshot() ?? state.snapshot()) }
+    let server: HTTPServerBuilder =
+        if let hub {
+            .http1WebSocketUpgrade(configuration: .init()) { request, channel, logger in
+                hub.shouldUpgrade(request, channel: channel, logger: logger)
+            }
+        } else {
+            .http1()
+        }
     let application = Application(
-        router: router, configuration: configuration.server.applicationConfiguration,
+        router: router, server: server, configuration: configuration.server.applicationConfiguration,
+        services: hub.map { [$0] } ?? [],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
         },

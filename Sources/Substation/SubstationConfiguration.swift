@@ -10,12 +10,15 @@ public struct SubstationConfiguration: Sendable {
     /// Simulated seconds per real second.
     public var timeScale: Double
     public var seed: UInt64
+    /// Real charge points over OCPP (`--ocpp`); nil for a purely simulated substation.
+    public var ocpp: OCPPConfiguration?
 
     public init(
         server: ServerSettings = ServerSettings(port: 7101),
         spec: SubstationSpec = SubstationSpec(id: "S1", capacityKW: 400, chargingPoints: 20, pointMaxKW: 50),
-        baseLoadFraction: Double = 0.3, timeScale: Double = 60, seed: UInt64 = 1
+        baseLoadFraction: Double = 0.3, timeScale: Double = 60, seed: UInt64 = 1, ocpp: OCPPConfiguration? = nil
     ) {
+        self.ocpp = ocpp
         self.server = server
         self.spec = spec
         self.baseLoadFraction = baseLoadFraction
