@@ -110,8 +110,10 @@ struct SubstationCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = substationConfiguration
         configuration.ocpp = try ocppConfiguration()
+        // Charge points report their transactions again when they reconnect: an OCPP substation
+        // journals nothing, so a restart cannot bring back sessions no charger runs any more.
         let substation = try await SubstationRun.make(
-            configuration, folder: data.folder, onListening: announce("substation \(substationId)"))
+            configuration, folder: configuration.ocpp == nil ? data.folder : nil, onListening: announce("substation \(substationId)"))
         try await runServices(substation.services, logger: configuration.server.logger("smartgrid")) { await substation.close() }
     }
 }

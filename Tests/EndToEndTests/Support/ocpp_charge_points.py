@@ -425,8 +425,10 @@ async def booking(base_url, version, gateway_url, substation_id):
     answers = []
     booked = None
     for attempt in range(20):
-        status, body = http_json(
-            "POST", gateway_url + "/api/v1/charge-requests", {"vehicleId": f"EV-{attempt}", "energyKWh": 30, "maxPowerKW": 11}
+        status, body = await asyncio.to_thread(
+            http_json,
+            "POST",
+            gateway_url + "/api/v1/charge-requests", {"vehicleId": f"EV-{attempt}", "energyKWh": 30, "maxPowerKW": 11}
         )
         answers.append({"status": status, "substationId": (body or {}).get("substationId")})
         if status == 201 and body.get("substationId") == substation_id:
@@ -471,10 +473,14 @@ async def expiry(base_url, version, timeout):
     fleet = Fleet(base_url, version)
     station = await fleet.connect("CP-LATE")
     await station.boot()
-    status, body = http_json("POST", base_url + "/sessions", {"vehicleId": "EV-LATE", "energyKWh": 10, "maxPowerKW": 11})
+    status, body = await asyncio.to_thread(
+        http_json, "POST", base_url + "/sessions", {"vehicleId": "EV-LATE", "energyKWh": 10, "maxPowerKW": 11}
+    )
     assert status == 201, body
     booked_at = time.monotonic()
-    second_status, second = http_json("POST", base_url + "/sessions", {"vehicleId": "EV-2", "energyKWh": 10, "maxPowerKW": 11})
+    second_status, second = await asyncio.to_thread(
+        http_json, "POST", base_url + "/sessions", {"vehicleId": "EV-2", "energyKWh": 10, "maxPowerKW": 11}
+    )
     await until(
         lambda: http_json("GET", base_url + "/sessions/" + body["id"])[1]["status"] != "charging",
         "the reservation expiring",
@@ -534,8 +540,12 @@ async def bad_input(base_url, version):
     raw = await websockets.connect(base_url.replace("http://", "ws://") + "/ocpp/CP-BAD", subprotocols=[version], open_timeout=10)
 
     async def exchange(text):
+        """Sends a frame; the answer to it (calls from the central system in between are skipped)."""
         await raw.send(text)
-        return json.loads(await asyncio.wait_for(raw.recv(), 10))
+        while True:
+            frame = json.loads(await asyncio.wait_for(raw.recv(), 10))
+            if frame[0] in (3, 4):
+                return frame
 
     boot = (
         {"chargePointVendor": "V", "chargePointModel": "M"}
