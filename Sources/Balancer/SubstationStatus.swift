@@ -20,6 +20,8 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
     public var activeSessions: Int?
     public var chargingPoints: Int?
     public var lastScrapeAgeSeconds: Double?
+    /// Real charge points, for a substation that manages some.
+    public var chargers: [ChargerFigure]?
 
     init(_ substation: LoadView.Substation, now: Double) {
         id = substation.id
@@ -43,6 +45,7 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
         activeSessions = substation.figures?.activeSessions
         chargingPoints = substation.figures?.chargingPoints
         lastScrapeAgeSeconds = substation.lastScrapeAt.map { max(0, now - $0) }
+        chargers = substation.figures.flatMap { $0.chargers.isEmpty ? nil : $0.chargers }
     }
 }
 

@@ -1,3 +1,5 @@
+import GridCore
+
 /// `GET /api/v1/grid`: every substation as the balancer sees it (CONTRACT section 3).
 public struct GridSummary: Codable, Equatable, Sendable {
     public struct Substation: Codable, Equatable, Sendable {
@@ -12,6 +14,8 @@ public struct GridSummary: Codable, Equatable, Sendable {
         public var powerKW: Double?
         public var activeSessions: Int?
         public var chargingPoints: Int?
+        /// Real charge points, for a substation that manages some (OCPP).
+        public var chargers: [ChargerFigure]?
     }
 
     /// One routing decision of the balancer, newest first.

@@ -136,7 +136,10 @@ enum OpenAPIDocument {
                   "energyRequestedKWh": {"type": "number"},
                   "energyDeliveredKWh": {"type": "number"},
                   "powerKW": {"type": "number"},
-                  "createdAt": {"type": "string", "format": "date-time"}
+                  "createdAt": {"type": "string", "format": "date-time"},
+                  "chargePointId": {"type": "string", "description": "At a substation with real charge points: the one reserved for this session"},
+                  "connectorId": {"type": "integer"},
+                  "transactionId": {"type": "string", "description": "The charge point's transaction, once the car charges"}
                 }
               },
               "Grid": {
@@ -152,7 +155,9 @@ enum OpenAPIDocument {
                       "drained": {"type": "boolean"}, "retired": {"type": "boolean"},
                       "load": {"type": ["number", "null"]}, "effectiveLoad": {"type": ["number", "null"]},
                       "capacityKW": {"type": ["number", "null"]}, "powerKW": {"type": ["number", "null"]},
-                      "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]}
+                      "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]},
+                      "chargers": {"type": "array", "items": {"type": "object", "required": ["chargePointId", "connected", "powerKW"],
+                        "properties": {"chargePointId": {"type": "string"}, "connected": {"type": "boolean"}, "powerKW": {"type": "number"}}}}
                     }}},
                   "recentDecisions": {"type": "array", "items": {"type": "object"}}
                 }

@@ -6,8 +6,14 @@ public struct ScrapedFigures: Equatable, Sendable {
     public var powerKW: Double
     public var activeSessions: Int
     public var chargingPoints: Int
+    /// Real charge points (an OCPP substation); empty for a simulated one.
+    public var chargers: [ChargerFigure]
 
-    public init(substationId: String, load: Double, capacityKW: Double, powerKW: Double, activeSessions: Int, chargingPoints: Int) {
+    public init(
+        substationId: String, load: Double, capacityKW: Double, powerKW: Double, activeSessions: Int, chargingPoints: Int,
+        chargers: [ChargerFigure] = []
+    ) {
+        self.chargers = chargers
         self.substationId = substationId
         self.load = load
         self.capacityKW = capacityKW
@@ -42,6 +48,7 @@ public struct ScrapedFigures: Equatable, Sendable {
             capacityKW: try required("substation_capacity_watts").value / 1000,
             powerKW: try required("substation_power_watts").value / 1000,
             activeSessions: Int(try required("substation_active_sessions").value),
-            chargingPoints: Int(try required("substation_charging_points").value))
+            chargingPoints: Int(try required("substation_charging_points").value),
+            chargers: ChargerFigure.read(samples))
     }
 }

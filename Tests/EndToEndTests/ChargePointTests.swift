@@ -112,6 +112,15 @@ import Testing
         #expect(seen["limitW"] as? Double == 11_000, "the transaction is limited to the booking's 11 kW, not the connector's 22 kW")
         #expect(ended["status"] as? String == "completed", "the booking ends with its transaction: \(ended)")
         #expect(ended["id"] as? String == booked["id"] as? String)
+        // The grid view (and so the dashboard) lists the charge point beside the simulated substation.
+        try await TestHTTP.withClient { http in
+            _ = try await TestHTTP.eventually("CP-BOOK listed under S-OCPP in the gateway's grid view") {
+                let grid = try await http.get(gateway.url + "/api/v1/grid").json?["substations"] as? [[String: Any]] ?? []
+                let chargers = grid.first { $0["id"] as? String == "S-OCPP" }?["chargers"] as? [[String: Any]] ?? []
+                let simulatedHasNone = grid.first { $0["id"] as? String == "S-SIM" }?["chargers"] == nil
+                return simulatedHasNone && chargers.contains { $0["chargePointId"] as? String == "CP-BOOK" && $0["connected"] is Bool }
+            }
+        }
     }
 
     @Test func aReservationWhoseCarNeverComesExpires() async throws {
