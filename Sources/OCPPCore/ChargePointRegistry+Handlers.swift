@@ -210,7 +210,9 @@ extension ChargePointRegistry {
         transaction.meteredKW = kW
         transaction.meteredAt = now
         transactions[key] = transaction
-        guard let limit = transaction.limitSentKW, kW > limit * (1 + settings.overdrawTolerance) + settings.overdrawMarginKW else { return [] }
+        guard let limit = transaction.permittedKW(now: now, grace: settings.overdrawGraceSeconds),
+            kW > limit * (1 + settings.overdrawTolerance) + settings.overdrawMarginKW
+        else { return [] }
         chargePoints[key.chargePointId]?.overdraws += 1
         let message =
             "charge point \(key.chargePointId) overdraws: transaction \(key.transactionId) draws \(Self.kW(kW)) kW over its limit of \(Self.kW(limit)) kW; counted at what it draws"

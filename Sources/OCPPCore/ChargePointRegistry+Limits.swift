@@ -41,7 +41,7 @@ extension ChargePointRegistry {
                     allocation < $0 - settings.decreaseResendKW || allocation > $0 + settings.profileThresholdKW
                 } ?? true
             guard due else { continue }
-            transactions[key]?.limitSentKW = allocation
+            transactions[key]?.send(limitKW: allocation, now: now)
             effects.append(
                 profile(
                     .tx(transactionId: key.transactionId), connector: transaction.connectorId, kW: allocation, to: chargePoint,

@@ -17,6 +17,9 @@ public struct OCPPSettings: Sendable {
     /// A charger drawing more than its limit times (1 + this), plus `overdrawMarginKW`, overdraws.
     public var overdrawTolerance: Double
     public var overdrawMarginKW: Double
+    /// After its limit falls, a charger has this long (seconds) to come down before drawing more
+    /// than the new limit counts as an overdraw (readings taken before it heard of the cut).
+    public var overdrawGraceSeconds: Double
     /// Id tags accepted by Authorize and at transaction start; nil accepts every tag.
     public var authorizedTags: Set<String>?
 
@@ -24,7 +27,7 @@ public struct OCPPSettings: Sendable {
         profileThresholdKW: Double = 0.5, decreaseResendKW: Double = 0.05, meterStaleAfterSeconds: Double = 60,
         offlineTimeoutSeconds: Double = 300, reservationTimeoutSeconds: Double = 900, reservationAnswerSeconds: Double = 10,
         heartbeatIntervalSeconds: Int = 300, overdrawTolerance: Double = 0.1, overdrawMarginKW: Double = 0.2,
-        authorizedTags: Set<String>? = nil
+        overdrawGraceSeconds: Double = 5, authorizedTags: Set<String>? = nil
     ) {
         self.profileThresholdKW = profileThresholdKW
         self.decreaseResendKW = decreaseResendKW
@@ -35,6 +38,7 @@ public struct OCPPSettings: Sendable {
         self.heartbeatIntervalSeconds = heartbeatIntervalSeconds
         self.overdrawTolerance = overdrawTolerance
         self.overdrawMarginKW = overdrawMarginKW
+        self.overdrawGraceSeconds = overdrawGraceSeconds
         self.authorizedTags = authorizedTags
     }
 

@@ -61,6 +61,25 @@ import Testing
     }
 
     @Test(arguments: versions)
+    func meteredPowerDrivesTheLoadAnOverdrawIsCountedAndASilentMeterIsAskedForAReading(version: String) async throws {
+        let substation = try await Self.startSubstation(["--ocpp-meter-stale-after", "2"])
+        defer { _ = substation.stop() }
+        let seen = try Self.drive("meters", [substation.url, version])
+        let limits = try #require(seen["limitsAfter"] as? [String: Double])
+        let evPower = try #require(seen["evPowerW"] as? Double)
+        let greedy = try #require(seen["greedyDrawW"] as? Double)
+        // Honest: its reading (= its limit); greedy: what it draws, not its limit; silent: its full allocation.
+        let expected = (limits["CP-HONEST"] ?? 0) + greedy + (limits["CP-SILENT"] ?? 0)
+        print("\(version): limits \(limits), counted \(evPower) W, expected \(expected) W")
+        #expect((limits["CP-GREEDY"] ?? .infinity) < greedy - 5_000, "the greedy charger was limited: \(limits)")
+        #expect(abs(evPower - expected) < 500, "EV power counted \(evPower) W, expected \(expected) W")
+        let overdraws = try #require(seen["overdraws"] as? [String: Double])
+        #expect((overdraws["CP-GREEDY"] ?? 0) >= 1 && overdraws["CP-HONEST"] == 0 && overdraws["CP-SILENT"] == 0, "\(overdraws)")
+        let triggers = try #require(seen["triggers"] as? [String: Int])
+        #expect((triggers["CP-SILENT"] ?? 0) >= 1 && triggers["CP-HONEST"] == 0, "TriggerMessage only where the meter is stale: \(triggers)")
+    }
+
+    @Test(arguments: versions)
     func aChargerWhoseLinkDropsStaysCountedUntilTheTimeout(version: String) async throws {
         let timeout = 4.0
         let substation = try await Self.startSubstation(["--ocpp-offline-timeout", String(timeout)])

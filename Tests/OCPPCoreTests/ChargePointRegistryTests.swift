@@ -208,6 +208,33 @@ struct ChargePointRegistryTests {
         #expect(bench.calls("CP1", "TriggerMessage").count == 2)
     }
 
+    @Test func aChargerHasAGracePeriodToComeDownAfterItsLimitFalls() {
+        var bench = Bench(settings: OCPPSettings(overdrawGraceSeconds: 5))
+        bench.boot16("CP1")
+        bench.boot16("CP2")
+        let transaction = bench.start16("CP1")
+        _ = bench.start16("CP2")
+        #expect(bench.latestLimit("CP1", purpose: "TxProfile") == 15_000)
+        func meter(_ watts: Double) {
+            bench.call(
+                "CP1", "MeterValues",
+                .object([
+                    "connectorId": .number(1), "transactionId": .number(Double(transaction)),
+                    "meterValue": .array([
+                        .object([
+                            "timestamp": .string("2026-01-01T00:00:00Z"),
+                            "sampledValue": .array([.object(["value": .string(String(Int(watts))), "measurand": .string("Power.Active.Import")])]),
+                        ])
+                    ]),
+                ]))
+        }
+        meter(21_000)
+        #expect(bench.overdraws.isEmpty, "a reading taken before the charger heard of the cut")
+        bench.tick(advancing: 6)
+        meter(21_000)
+        #expect(bench.overdraws == ["CP1"])
+    }
+
     @Test func aDroppedLinkKeepsItsTransactionCountedUntilTheTimeout() {
         var bench = Bench()
         bench.boot16("CP1")

@@ -102,6 +102,7 @@ class Station16(ChargePoint16):
         super().__init__(id, connection)
         self.seen = Observations()
         self.power_w = power_w
+        self.ignore_limit = False  # a charger that takes a limit and draws more
         self.transaction_id = None
 
     async def boot(self, connectors=1):
@@ -128,7 +129,7 @@ class Station16(ChargePoint16):
 
     async def report_power(self, connector=1):
         limit = self.tx_limit_w()
-        draw = min(self.power_w, limit) if limit is not None else self.power_w
+        draw = min(self.power_w, limit) if limit is not None and not self.ignore_limit else self.power_w
         await self.call(
             call16.MeterValues(
                 connector_id=connector,
@@ -190,6 +191,7 @@ class Station201(ChargePoint201):
         super().__init__(id, connection)
         self.seen = Observations()
         self.power_w = power_w
+        self.ignore_limit = False  # a charger that takes a limit and draws more
         self.transaction_id = None
         self.seq = 0
 
@@ -242,7 +244,7 @@ class Station201(ChargePoint201):
 
     async def report_power(self, connector=1):
         limit = self.tx_limit_w()
-        draw = min(self.power_w, limit) if limit is not None else self.power_w
+        draw = min(self.power_w, limit) if limit is not None and not self.ignore_limit else self.power_w
         await self.call(
             call201.MeterValues(
                 evse_id=connector,
@@ -380,6 +382,41 @@ async def share(base_url, version):
         "connected": {id: metric(base_url, "substation_charger_connected", charge_point=id) for id in ids},
         "units": sorted({p["unit"] for s in stations for p in s.seen.profiles}),
     }
+    await fleet.close()
+    return result
+
+
+async def meters(base_url, version):
+    """An honest charger, one that draws 22 kW whatever its limit, and one whose meter says nothing."""
+    fleet = Fleet(base_url, version)
+    honest = await fleet.connect("CP-HONEST")
+    greedy = await fleet.connect("CP-GREEDY")
+    silent = await fleet.connect("CP-SILENT")
+    stations = [honest, greedy, silent]
+    for station in stations:
+        await station.boot()
+        await station.start_transaction(id_tag="TAG-" + station.id)
+    greedy.ignore_limit = True
+    stop = asyncio.Event()
+    meters_task = asyncio.create_task(meter_loop([honest, greedy], stop))
+    await until(lambda: all(s.tx_limit_w() for s in stations), "a TxProfile for every transaction")
+    await until(
+        lambda: (metric(base_url, "substation_charger_overdraw_total", charge_point="CP-GREEDY") or 0) >= 1, "an overdraw counted"
+    )
+    await until(lambda: silent.seen.triggers >= 1, "a TriggerMessage to the charger whose meter is silent")
+    limits = {s.id: s.tx_limit_w() for s in stations}
+    ev_power = metric(base_url, "substation_ev_power_watts")
+    result = {
+        "limits": limits,
+        "evPowerW": ev_power,
+        "limitsAfter": {s.id: s.tx_limit_w() for s in stations},
+        "greedyDrawW": greedy.power_w,
+        "overdraws": {s.id: metric(base_url, "substation_charger_overdraw_total", charge_point=s.id) for s in stations},
+        "triggers": {s.id: s.seen.triggers for s in stations},
+        "meteredW": {s.id: metric(base_url, "substation_charger_power_watts", charge_point=s.id) for s in stations},
+    }
+    stop.set()
+    await meters_task
     await fleet.close()
     return result
 
@@ -580,6 +617,8 @@ def main():
     scenario, base_url, *rest = sys.argv[1:]
     if scenario == "share":
         coroutine = share(base_url, rest[0])
+    elif scenario == "meters":
+        coroutine = meters(base_url, rest[0])
     elif scenario == "offline":
         coroutine = offline(base_url, rest[0], float(rest[1]))
     elif scenario == "booking":
