@@ -22,14 +22,18 @@ extension ChargePointRegistry {
             _ = try reader.string("chargePointVendor")
             _ = try reader.string("chargePointModel")
             followUps += boot(id, now: now, epochSeconds: epochSeconds, model: model)
-            return .object(["status": .string("Accepted"), "currentTime": time, "interval": .number(Double(settings.heartbeatIntervalSeconds))])
+            return .object([
+                "status": .string("Accepted"), "currentTime": time, "interval": .number(Double(settings.heartbeatIntervalSeconds)),
+            ])
         case (.v201, "BootNotification"):
             let station = try reader.object("chargingStation")
             _ = try station.string("model")
             _ = try station.string("vendorName")
             _ = try reader.string("reason")
             followUps += boot(id, now: now, epochSeconds: epochSeconds, model: model)
-            return .object(["status": .string("Accepted"), "currentTime": time, "interval": .number(Double(settings.heartbeatIntervalSeconds))])
+            return .object([
+                "status": .string("Accepted"), "currentTime": time, "interval": .number(Double(settings.heartbeatIntervalSeconds)),
+            ])
         case (_, "Heartbeat"):
             return .object(["currentTime": time])
         case (.v16, "StatusNotification"):
@@ -80,7 +84,10 @@ extension ChargePointRegistry {
             let connector = try reader.integer("connectorId")
             let transactionId = try reader.optionalInteger("transactionId").map(String.init)
             let power = try MeterReading.powerKW(try reader.array("meterValue"), version: version)
-            if let power, let key = transactionId.map({ ChargerTransaction.Key(chargePointId: id, transactionId: $0) }) ?? transactionKey(id, connector) {
+            if let power,
+                let key = transactionId.map({ ChargerTransaction.Key(chargePointId: id, transactionId: $0) })
+                    ?? transactionKey(id, connector)
+            {
                 followUps += metered(key, kW: power, now: now)
             }
             return .object([:])
@@ -129,7 +136,10 @@ extension ChargePointRegistry {
                 epochSeconds: epochSeconds, model: &model)
             if outcome != "Accepted" {
                 status = outcome
-                followUps.append(call("RequestStopTransaction", .object(["transactionId": .string(transactionId)]), to: id, as: .other(action: "RequestStopTransaction")))
+                followUps.append(
+                    call(
+                        "RequestStopTransaction", .object(["transactionId": .string(transactionId)]), to: id,
+                        as: .other(action: "RequestStopTransaction")))
             }
         }
         if let power { followUps += metered(key, kW: power, now: now) }
@@ -179,7 +189,8 @@ extension ChargePointRegistry {
             let newId = "ocpp-\(Int(epochSeconds))-\(nextSession)"
             nextSession += 1
             let vehicle = ChargeRequest.isValidIdentifier(tag) ? tag : "ocpp"
-            let request = ChargeRequest(vehicleId: vehicle, energyKWh: ChargeRequest.energyRange.upperBound, maxPowerKW: model.spec.pointMaxKW)
+            let request = ChargeRequest(
+                vehicleId: vehicle, energyKWh: ChargeRequest.energyRange.upperBound, maxPowerKW: model.spec.pointMaxKW)
             switch model.admit(id: newId, request: request, createdAtEpochSeconds: epochSeconds) {
             case .success: sessionId = newId
             case .failure: status = "Blocked"

@@ -54,7 +54,8 @@ extension ChargePointRegistry {
         _ purpose: ChargingProfileRequest.Purpose, connector: Int, kW: Double, to chargePoint: ChargePoint, epochSeconds: Double
     ) -> OCPPEffect {
         let payload = ChargingProfileRequest.payload(
-            version: chargePoint.version, purpose: purpose, connector: connector, limit: chargePoint.rate(kW: kW), unit: chargePoint.rateUnit,
+            version: chargePoint.version, purpose: purpose, connector: connector, limit: chargePoint.rate(kW: kW),
+            unit: chargePoint.rateUnit,
             epochSeconds: epochSeconds)
         return call("SetChargingProfile", payload, to: chargePoint.id, as: .profile(chargePointId: chargePoint.id))
     }
@@ -68,7 +69,9 @@ extension ChargePointRegistry {
             guard let chargePoint = chargePoints[key.chargePointId] else { continue }
             if !chargePoint.connected, let since = chargePoint.disconnectedAt, now - since >= settings.offlineTimeoutSeconds {
                 effects.append(
-                    .warning("charge point \(key.chargePointId) offline for \(Int(now - since)) s: transaction \(key.transactionId) no longer counted"))
+                    .warning(
+                        "charge point \(key.chargePointId) offline for \(Int(now - since)) s: transaction \(key.transactionId) no longer counted"
+                    ))
                 if let sessionId = transaction.sessionId { _ = model.cancel(id: sessionId) }
                 end(key, model: &model)
                 continue
@@ -95,7 +98,10 @@ extension ChargePointRegistry {
                 _ = model.cancel(id: reservation.sessionId)
                 release(id)
             } else if session == nil || session?.status != .charging {
-                effects.append(call("CancelReservation", .object(["reservationId": .number(Double(id))]), to: reservation.chargePointId, as: .other(action: "CancelReservation")))
+                effects.append(
+                    call(
+                        "CancelReservation", .object(["reservationId": .number(Double(id))]), to: reservation.chargePointId,
+                        as: .other(action: "CancelReservation")))
                 release(id)
             }
         }

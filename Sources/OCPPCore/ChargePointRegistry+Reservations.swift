@@ -14,7 +14,9 @@ extension ChargePointRegistry {
     public mutating func offerReservation(sessionId: String, vehicleId: String, now: Double, epochSeconds: Double) -> ReservationOffer? {
         for id in chargePoints.keys.sorted() {
             guard let chargePoint = chargePoints[id], chargePoint.connected, chargePoint.booted else { continue }
-            guard let connector = chargePoint.connectors.keys.sorted().first(where: { chargePoint.connectors[$0]!.isFree }) else { continue }
+            guard let connector = chargePoint.connectors.keys.sorted().first(where: { chargePoint.connectors[$0]!.isFree }) else {
+                continue
+            }
             let reservationId = nextReservation
             nextReservation += 1
             let tag = String(vehicleId.prefix(chargePoint.version == .v16 ? 20 : 36))

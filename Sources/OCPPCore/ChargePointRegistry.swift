@@ -92,8 +92,10 @@ public struct ChargePointRegistry: Sendable {
             return [
                 .send(
                     chargePointId: id,
-                    text: OCPPFrame.callError(id: malformed.messageId, code: OCPPErrorCode.formatViolation.name(in: version), description: malformed.reason)
-                        .text),
+                    text: OCPPFrame.callError(
+                        id: malformed.messageId, code: OCPPErrorCode.formatViolation.name(in: version), description: malformed.reason
+                    )
+                    .text),
                 .warning("charge point \(id) sent a frame that could not be read: \(malformed.reason)"),
             ]
         case .success(.call(let messageId, let action, let payload)):
@@ -127,7 +129,9 @@ public struct ChargePointRegistry: Sendable {
         case .success(.callError(let messageId, let code, let description)):
             guard let call = pending.removeValue(forKey: messageId) else { return [] }
             var effects: [OCPPEffect] = [.warning("charge point \(id) answered \(call) with \(code): \(description)")]
-            if case .reserve(let reservationId) = call { effects.append(.reservationAnswered(reservationId: reservationId, accepted: false)) }
+            if case .reserve(let reservationId) = call {
+                effects.append(.reservationAnswered(reservationId: reservationId, accepted: false))
+            }
             return effects
         }
     }
@@ -140,12 +144,15 @@ public struct ChargePointRegistry: Sendable {
         case .reserve(let reservationId):
             return [.reservationAnswered(reservationId: reservationId, accepted: status == "Accepted")]
         case .profile(let chargePointId):
-            return status == "Accepted" ? [] : [.warning("charge point \(chargePointId) did not accept a charging profile (\(status ?? "no status"))")]
+            return status == "Accepted"
+                ? [] : [.warning("charge point \(chargePointId) did not accept a charging profile (\(status ?? "no status"))")]
         case .rateUnit(let chargePointId):
             // OCPP 1.6 GetConfiguration: ChargingScheduleAllowedChargingRateUnit is "Current", "Power" or both.
             guard case .array(let keys) = payload["configurationKey"] else { return [] }
             for key in keys {
-                guard case .string("ChargingScheduleAllowedChargingRateUnit") = key["key"], case .string(let value) = key["value"] else { continue }
+                guard case .string("ChargingScheduleAllowedChargingRateUnit") = key["key"], case .string(let value) = key["value"] else {
+                    continue
+                }
                 let unit: ChargePoint.RateUnit = value.contains("Power") ? .watts : .amperes
                 if chargePoints[chargePointId]?.rateUnit != unit {
                     chargePoints[chargePointId]?.rateUnit = unit

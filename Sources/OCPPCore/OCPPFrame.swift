@@ -30,13 +30,17 @@ public enum OCPPFrame: Equatable, Sendable {
         }
         switch (type, items.count) {
         case (2, 4):
-            guard case .string(let action) = items[2] else { return .failure(Malformed(messageId: id, reason: "the action is not a string")) }
+            guard case .string(let action) = items[2] else {
+                return .failure(Malformed(messageId: id, reason: "the action is not a string"))
+            }
             guard case .object = items[3] else { return .failure(Malformed(messageId: id, reason: "the payload is not an object")) }
             return .success(.call(id: id, action: action, payload: items[3]))
         case (3, 3):
             return .success(.callResult(id: id, payload: items[2]))
         case (4, 4), (4, 5):
-            guard case .string(let code) = items[2] else { return .failure(Malformed(messageId: id, reason: "the error code is not a string")) }
+            guard case .string(let code) = items[2] else {
+                return .failure(Malformed(messageId: id, reason: "the error code is not a string"))
+            }
             if case .string(let description) = items[3] { return .success(.callError(id: id, code: code, description: description)) }
             return .success(.callError(id: id, code: code, description: ""))
         default:

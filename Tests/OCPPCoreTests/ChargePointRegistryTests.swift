@@ -14,7 +14,9 @@ struct Bench {
     var reservationAnswers: [Int: Bool] = [:]
     var nextId = 1
 
-    init(baseLoad: Double = 0, points: Int = 6, settings: OCPPSettings = OCPPSettings(meterStaleAfterSeconds: 10, offlineTimeoutSeconds: 30)) {
+    init(
+        baseLoad: Double = 0, points: Int = 6, settings: OCPPSettings = OCPPSettings(meterStaleAfterSeconds: 10, offlineTimeoutSeconds: 30)
+    ) {
         let spec = SubstationSpec(id: "S1", capacityKW: 30, chargingPoints: points, pointMaxKW: 22)
         model = SubstationModel(spec: spec, baseLoad: BaseLoadCurve(capacityKW: 30, meanFraction: baseLoad, seed: 1), now: 0)
         registry = ChargePointRegistry(substationId: "S1", settings: settings, peakBaseLoadKW: baseLoad * 30 * 1.5)
@@ -66,7 +68,8 @@ struct Bench {
             guard case .call(let messageId, _, _) = frame, registry.pending[messageId] != nil else { continue }
             record(
                 registry.receive(
-                    OCPPFrame.callResult(id: messageId, payload: .object(["status": .string(status)])).text, from: id, now: now, epochSeconds: now,
+                    OCPPFrame.callResult(id: messageId, payload: .object(["status": .string(status)])).text, from: id, now: now,
+                    epochSeconds: now,
                     model: &model))
         }
     }
@@ -75,25 +78,35 @@ struct Bench {
         _ = registry.connect(id, version: .v16, now: now)
         call(id, "BootNotification", .object(["chargePointVendor": .string("V"), "chargePointModel": .string("M")]))
         for connector in 1...connectors {
-            call(id, "StatusNotification", .object(["connectorId": .number(Double(connector)), "errorCode": .string("NoError"), "status": .string("Available")]))
+            call(
+                id, "StatusNotification",
+                .object(["connectorId": .number(Double(connector)), "errorCode": .string("NoError"), "status": .string("Available")]))
         }
     }
 
     mutating func boot201(_ id: String) {
         _ = registry.connect(id, version: .v201, now: now)
-        call(id, "BootNotification", .object(["chargingStation": .object(["model": .string("M"), "vendorName": .string("V")]), "reason": .string("PowerUp")]))
+        call(
+            id, "BootNotification",
+            .object(["chargingStation": .object(["model": .string("M"), "vendorName": .string("V")]), "reason": .string("PowerUp")]))
         call(
             id, "StatusNotification",
-            .object(["timestamp": .string("2026-01-01T00:00:00Z"), "connectorStatus": .string("Available"), "evseId": .number(1), "connectorId": .number(1)]))
+            .object([
+                "timestamp": .string("2026-01-01T00:00:00Z"), "connectorStatus": .string("Available"), "evseId": .number(1),
+                "connectorId": .number(1),
+            ]))
     }
 
     /// Starts a 1.6 transaction; returns its id.
     mutating func start16(_ id: String, connector: Int = 1, tag: String = "TAG", reservationId: Int? = nil) -> Int {
         var payload: [String: JSONValue] = [
-            "connectorId": .number(Double(connector)), "idTag": .string(tag), "meterStart": .number(0), "timestamp": .string("2026-01-01T00:00:00Z"),
+            "connectorId": .number(Double(connector)), "idTag": .string(tag), "meterStart": .number(0),
+            "timestamp": .string("2026-01-01T00:00:00Z"),
         ]
         if let reservationId { payload["reservationId"] = .number(Double(reservationId)) }
-        guard case .callResult(_, let answer) = call(id, "StartTransaction", .object(payload)), case .number(let transactionId) = answer["transactionId"] else {
+        guard case .callResult(_, let answer) = call(id, "StartTransaction", .object(payload)),
+            case .number(let transactionId) = answer["transactionId"]
+        else {
             Issue.record("no transaction id")
             return -1
         }
@@ -108,7 +121,9 @@ struct Bench {
             guard case .string(purpose) = profile?["chargingProfilePurpose"] else { continue }
             let schedule: JSONValue? =
                 if case .array(let schedules) = profile?["chargingSchedule"] { schedules.first } else { profile?["chargingSchedule"] }
-            if case .array(let periods) = schedule?["chargingSchedulePeriod"], case .number(let limit) = periods.first?["limit"] { return limit }
+            if case .array(let periods) = schedule?["chargingSchedulePeriod"], case .number(let limit) = periods.first?["limit"] {
+                return limit
+            }
         }
         return nil
     }
@@ -133,7 +148,10 @@ struct ChargePointRegistryTests {
 
         // CP3 stops: the others rise to 15 kW each, at once.
         let transaction = bench.registry.transactions.keys.first { $0.chargePointId == "CP3" }!.transactionId
-        bench.call("CP3", "StopTransaction", .object(["transactionId": .number(Double(transaction)!), "meterStop": .number(5), "timestamp": .string("2026-01-01T01:00:00Z")]))
+        bench.call(
+            "CP3", "StopTransaction",
+            .object(["transactionId": .number(Double(transaction)!), "meterStop": .number(5), "timestamp": .string("2026-01-01T01:00:00Z")])
+        )
         #expect(bench.latestLimit("CP1", purpose: "TxProfile") == 15_000)
         #expect(bench.latestLimit("CP2", purpose: "TxProfile") == 15_000)
         #expect(bench.model.activeSessionCount == 2)
@@ -186,7 +204,9 @@ struct ChargePointRegistryTests {
                 "meterValue": .array([
                     .object([
                         "timestamp": .string("2026-01-01T00:00:00Z"),
-                        "sampledValue": .array([.object(["value": .string(watts), "measurand": .string("Power.Active.Import"), "unit": .string("W")])]),
+                        "sampledValue": .array([
+                            .object(["value": .string(watts), "measurand": .string("Power.Active.Import"), "unit": .string("W")])
+                        ]),
                     ])
                 ]),
             ])
@@ -223,7 +243,9 @@ struct ChargePointRegistryTests {
                     "meterValue": .array([
                         .object([
                             "timestamp": .string("2026-01-01T00:00:00Z"),
-                            "sampledValue": .array([.object(["value": .string(String(Int(watts))), "measurand": .string("Power.Active.Import")])]),
+                            "sampledValue": .array([
+                                .object(["value": .string(String(Int(watts))), "measurand": .string("Power.Active.Import")])
+                            ]),
                         ])
                     ]),
                 ]))
@@ -277,7 +299,8 @@ struct ChargePointRegistryTests {
         bench.acceptAll("CP1")
         #expect(bench.reservationAnswers[offer.reservationId] == true)
         let request = ChargeRequest(vehicleId: "EV-1", energyKWh: 30, maxPowerKW: 11)
-        let (result, effects) = bench.registry.confirmReservation(offer.reservationId, request: request, now: bench.now, epochSeconds: bench.now, model: &bench.model)
+        let (result, effects) = bench.registry.confirmReservation(
+            offer.reservationId, request: request, now: bench.now, epochSeconds: bench.now, model: &bench.model)
         bench.record(effects)
         #expect((try? result.get())?.id == "booking-1")
         // The next booking gets the other connector.
@@ -302,7 +325,8 @@ struct ChargePointRegistryTests {
         #expect(reserve["idToken"]?["idToken"] == .string("EV-1"))
         bench.acceptAll("CP1")
         _ = bench.registry.confirmReservation(
-            offer.reservationId, request: ChargeRequest(vehicleId: "EV-1", energyKWh: 30, maxPowerKW: 11), now: bench.now, epochSeconds: bench.now,
+            offer.reservationId, request: ChargeRequest(vehicleId: "EV-1", energyKWh: 30, maxPowerKW: 11), now: bench.now,
+            epochSeconds: bench.now,
             model: &bench.model)
         bench.tick(advancing: 3)
         #expect(bench.model.session(id: "b1")?.status == .charging)
@@ -356,7 +380,9 @@ struct ChargePointRegistryTests {
             return #expect(Bool(false))
         }
         let wrongType = version == .v16 ? #"{"idTag":5}"# : #"{"idToken":{"idToken":5,"type":"Central"}}"#
-        guard case .callError("c", "TypeConstraintViolation", _) = answer(#"[2,"c","Authorize",\#(wrongType)]"#) else { return #expect(Bool(false)) }
+        guard case .callError("c", "TypeConstraintViolation", _) = answer(#"[2,"c","Authorize",\#(wrongType)]"#) else {
+            return #expect(Bool(false))
+        }
         guard case .callResult("d", _) = answer(#"[2,"d","Heartbeat",{}]"#) else { return #expect(Bool(false)) }
         #expect(bench.model.activeSessionCount == 0)
     }

@@ -10,12 +10,17 @@ struct OCPPFrameTests {
                 == .call(
                     id: "19223201", action: "BootNotification",
                     payload: .object(["chargePointVendor": .string("V"), "chargePointModel": .string("M")])))
-        #expect(try OCPPFrame.parse(#"[3,"a",{"status":"Accepted"}]"#).get() == .callResult(id: "a", payload: .object(["status": .string("Accepted")])))
-        #expect(try OCPPFrame.parse(#"[4,"a","NotSupported","no",{}]"#).get() == .callError(id: "a", code: "NotSupported", description: "no"))
+        #expect(
+            try OCPPFrame.parse(#"[3,"a",{"status":"Accepted"}]"#).get()
+                == .callResult(id: "a", payload: .object(["status": .string("Accepted")])))
+        #expect(
+            try OCPPFrame.parse(#"[4,"a","NotSupported","no",{}]"#).get() == .callError(id: "a", code: "NotSupported", description: "no"))
     }
 
     @Test func refusesWhatIsNotAnOCPPMessage() {
-        for text in ["not json", "{}", "[]", "[2]", #"[9,"a",{}]"#, #"[2,"a","Heartbeat"]"#, #"[2,7,"Heartbeat",{}]"#, #"[2,"a","X",{},{}]"#] {
+        for text in [
+            "not json", "{}", "[]", "[2]", #"[9,"a",{}]"#, #"[2,"a","Heartbeat"]"#, #"[2,7,"Heartbeat",{}]"#, #"[2,"a","X",{},{}]"#,
+        ] {
             guard case .failure = OCPPFrame.parse(text) else {
                 Issue.record("\(text) was read as a frame")
                 continue

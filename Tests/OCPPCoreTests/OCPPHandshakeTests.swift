@@ -59,7 +59,9 @@ struct OCPPHandshakeTests {
                 continue
             }
         }
-        guard case .refuse(404, _) = OCPPHandshake.decide(path: "/other", authorization: nil, offeredProtocols: "ocpp1.6", peerIsLoopback: true, credentials: nil)
+        guard
+            case .refuse(404, _) = OCPPHandshake.decide(
+                path: "/other", authorization: nil, offeredProtocols: "ocpp1.6", peerIsLoopback: true, credentials: nil)
         else { return #expect(Bool(false)) }
     }
 

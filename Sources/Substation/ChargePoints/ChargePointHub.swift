@@ -47,7 +47,7 @@ public final class ChargePointHub: Service, Sendable {
     public func run() async throws {
         for await _ in AsyncTimerSequence(interval: .seconds(1), clock: .continuous).cancelOnGracefulShutdown() {
             let now = now
-            update { registry, model in registry.tick(now: now, epochSeconds: now, model: &model) }
+            apply { registry, model in registry.tick(now: now, epochSeconds: now, model: &model) }
         }
         links.withLock { links in
             for link in links.values { link.outbox.finish() }
@@ -80,7 +80,7 @@ public final class ChargePointHub: Service, Sendable {
         return value
     }
 
-    private func update(_ body: (inout ChargePointRegistry, inout SubstationModel) -> [OCPPEffect]) {
+    private func apply(_ body: (inout ChargePointRegistry, inout SubstationModel) -> [OCPPEffect]) {
         update { registry, model in ((), body(&registry, &model)) }
     }
 
@@ -119,7 +119,7 @@ public final class ChargePointHub: Service, Sendable {
                     case .binary: text = ""  // OCPP-J is text only: answered as a frame that is not JSON.
                     }
                     let now = self.now
-                    update { registry, model in registry.receive(text, from: id, now: now, epochSeconds: now, model: &model) }
+                    apply { registry, model in registry.receive(text, from: id, now: now, epochSeconds: now, model: &model) }
                 }
             } catch {
                 logger.debug("charge point \(id) link ended: \(error)")
@@ -156,7 +156,7 @@ public final class ChargePointHub: Service, Sendable {
         guard let offer else { return .noFreeConnector }
         let accepted = await answers.wait(for: offer.reservationId, timeout: .seconds(configuration.settings.reservationAnswerSeconds))
         guard accepted else {
-            update { registry, _ in registry.dropReservation(offer.reservationId) }
+            apply { registry, _ in registry.dropReservation(offer.reservationId) }
             return .chargerDeclined(chargePointId: offer.chargePointId)
         }
         let answeredAt = self.now

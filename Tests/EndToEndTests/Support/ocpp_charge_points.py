@@ -361,8 +361,16 @@ async def share(base_url, version):
     before = {s.id: s.tx_limit_w() for s in stations}
     base_load = metric(base_url, "substation_base_load_watts")
     capacity = metric(base_url, "substation_capacity_watts")
-    await until(lambda: metric(base_url, "substation_charger_power_watts", charge_point="CP1"), "a fresh reading counted")
+    # Readings taken before a charger heard of its latest limit count what it drew then: wait for
+    # each charger's reading at its limit.
+    await until(
+        lambda: all(
+            abs((metric(base_url, "substation_charger_power_watts", charge_point=s.id) or 0) - s.tx_limit_w()) < 2 for s in stations
+        ),
+        "every charger's metered power at its limit",
+    )
     ev_power = metric(base_url, "substation_ev_power_watts")
+    limits_at_reading = {s.id: s.tx_limit_w() for s in stations}
     await stations[2].stop_transaction()
     await until(
         lambda: all(s.tx_limit_w() > before[s.id] + 100 for s in stations[:2]), "the others' limits rising after a stop"
@@ -376,6 +384,7 @@ async def share(base_url, version):
         "baseLoadW": base_load,
         "capacityW": capacity,
         "evPowerW": ev_power,
+        "limitsAtReadingW": limits_at_reading,
         "stationMaxW": {s.id: s.seen.watts(s.seen.latest("ChargePointMaxProfile" if version == "ocpp1.6" else "ChargingStationMaxProfile")) for s in stations},
         "defaultW": {s.id: s.seen.watts(s.seen.latest("TxDefaultProfile")) for s in stations},
         "chargingPoints": metric(base_url, "substation_charging_points"),
