@@ -153,11 +153,19 @@ extension ChargePointRegistry {
     private mutating func boot(_ id: String, now: Double, epochSeconds: Double, model: SubstationModel) -> [OCPPEffect] {
         chargePoints[id]?.booted = true
         var effects: [OCPPEffect] = [.notice("charge point \(id) booted (\(chargePoints[id]?.version.rawValue ?? ""))")]
-        if chargePoints[id]?.version == .v16 {
+        switch chargePoints[id]?.version {
+        case .v16:
             effects.append(
                 call(
                     "GetConfiguration", .object(["key": .array([.string("ChargingScheduleAllowedChargingRateUnit")])]), to: id,
                     as: .rateUnit(chargePointId: id)))
+        case .v201:
+            let request: JSONValue = .object([
+                "component": .object(["name": .string("SmartChargingCtrlr")]), "variable": .object(["name": .string("RateUnit")]),
+            ])
+            effects.append(call("GetVariables", .object(["getVariableData": .array([request])]), to: id, as: .rateUnit(chargePointId: id)))
+        case nil:
+            break
         }
         return effects + limitEffects(now: now, epochSeconds: epochSeconds, model: model)
     }

@@ -128,6 +128,9 @@ public struct ChargePointRegistry: Sendable {
             return answered(messageId, payload: payload, from: id)
         case .success(.callError(let messageId, let code, let description)):
             guard let call = pending.removeValue(forKey: messageId) else { return [] }
+            if case .rateUnit = call {
+                return [.notice("charge point \(id) did not say which rate unit it takes (\(code)): limits go in W")]
+            }
             var effects: [OCPPEffect] = [.warning("charge point \(id) answered \(call) with \(code): \(description)")]
             if case .reserve(let reservationId) = call {
                 effects.append(.reservationAnswered(reservationId: reservationId, accepted: false))
@@ -147,17 +150,24 @@ public struct ChargePointRegistry: Sendable {
             return status == "Accepted"
                 ? [] : [.warning("charge point \(chargePointId) did not accept a charging profile (\(status ?? "no status"))")]
         case .rateUnit(let chargePointId):
-            // OCPP 1.6 GetConfiguration: ChargingScheduleAllowedChargingRateUnit is "Current", "Power" or both.
-            guard case .array(let keys) = payload["configurationKey"] else { return [] }
-            for key in keys {
-                guard case .string("ChargingScheduleAllowedChargingRateUnit") = key["key"], case .string(let value) = key["value"] else {
-                    continue
+            // 1.6 GetConfiguration: ChargingScheduleAllowedChargingRateUnit is "Current", "Power" or both;
+            // 2.0.1 GetVariables: SmartChargingCtrlr.RateUnit is "A", "W" or both. Watts unless only amperes.
+            var allowed: String?
+            if case .array(let keys) = payload["configurationKey"] {
+                for key in keys where key["key"] == .string("ChargingScheduleAllowedChargingRateUnit") {
+                    if case .string(let value) = key["value"] { allowed = value.contains("Power") ? "W" : "A" }
                 }
-                let unit: ChargePoint.RateUnit = value.contains("Power") ? .watts : .amperes
-                if chargePoints[chargePointId]?.rateUnit != unit {
-                    chargePoints[chargePointId]?.rateUnit = unit
-                    forgetLimitsSent(to: chargePointId)
+            }
+            if case .array(let results) = payload["getVariableResult"] {
+                for result in results where result["attributeStatus"] == .string("Accepted") {
+                    if case .string(let value) = result["attributeValue"] { allowed = value.contains("W") ? "W" : "A" }
                 }
+            }
+            let unit: ChargePoint.RateUnit = allowed == "A" ? .amperes : .watts
+            if chargePoints[chargePointId]?.rateUnit != unit {
+                chargePoints[chargePointId]?.rateUnit = unit
+                forgetLimitsSent(to: chargePointId)
+                return [.notice("charge point \(chargePointId) takes limits in \(unit.rawValue)")]
             }
             return []
         case .other:

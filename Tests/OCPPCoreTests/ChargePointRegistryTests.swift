@@ -179,6 +179,31 @@ struct ChargePointRegistryTests {
         }
     }
 
+    @Test func aChargerThatTakesOnlyAmperesGetsItsLimitsInAmperes() throws {
+        var bench = Bench()
+        bench.boot16("CP1")
+        _ = bench.start16("CP1")
+        #expect(bench.latestLimit("CP1", purpose: "TxProfile") == 22_000)
+        let query = try #require(
+            bench.sent["CP1", default: []].compactMap { frame -> String? in
+                if case .call(let id, "GetConfiguration", _) = frame { id } else { nil }
+            }.first)
+        let answer: JSONValue = .object([
+            "configurationKey": .array([
+                .object(["key": .string("ChargingScheduleAllowedChargingRateUnit"), "readonly": .bool(true), "value": .string("Current")])
+            ])
+        ])
+        bench.record(
+            bench.registry.receive(
+                OCPPFrame.callResult(id: query, payload: answer).text, from: "CP1", now: bench.now, epochSeconds: bench.now,
+                model: &bench.model))
+        bench.tick()
+        // 22 kW on three phases at 230 V: 31.8 A, rounded down to a tenth.
+        #expect(bench.latestLimit("CP1", purpose: "TxProfile") == 31.8)
+        let profile = bench.calls("CP1", "SetChargingProfile").last?["csChargingProfiles"]?["chargingSchedule"]
+        #expect(profile?["chargingRateUnit"] == .string("A"))
+    }
+
     @Test func limitsFallAtOnceButRiseOnlyPastTheThreshold() {
         var bench = Bench(settings: OCPPSettings(profileThresholdKW: 2))
         bench.boot16("CP1")

@@ -273,6 +273,20 @@ class Station201(ChargePoint201):
         )
         return result201.SetChargingProfile(status="Accepted")
 
+    @on("GetVariables")
+    def on_get_variables(self, get_variable_data, **kwargs):
+        return result201.GetVariables(
+            get_variable_result=[
+                {
+                    "attribute_status": "Accepted",
+                    "attribute_value": "A,W",
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
+                for item in get_variable_data
+            ]
+        )
+
     @on("ReserveNow")
     def on_reserve_now(self, id, expiry_date_time, id_token, **kwargs):
         self.seen.reservations.append(
