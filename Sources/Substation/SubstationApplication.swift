@@ -56,7 +56,8 @@ func makeSubstation(
     MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: hub?.snapshot() ?? state.snapshot()) }
     let server: HTTPServerBuilder =
         if let hub {
-            .http1WebSocketUpgrade(configuration: .init()) { request, channel, logger in
+            // OCPP frames are small, but a MeterValues with many samples can pass NIO's 16 KiB default.
+            .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 16))) { request, channel, logger in
                 hub.shouldUpgrade(request, channel: channel, logger: logger)
             }
         } else {
