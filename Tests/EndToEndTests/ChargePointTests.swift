@@ -178,6 +178,25 @@ import Testing
         #expect(seen["sessions"] as? Double == 0, "nothing refused reached the allocator")
     }
 
+    @Test func aGracefulStopClosesTheChargersLinksCleanlyAndExitsZero() async throws {
+        let substation = try await Self.startSubstation()
+        // The driver's WebSocket close code, once the substation closed the link.
+        let driver = Task.detached { try Self.drive("hold", [substation.url, "ocpp2.0.1"])["closeCode"] as? Int }
+        try await TestHTTP.withClient { http in
+            _ = try await TestHTTP.eventually("CP-HOLD charging") {
+                let text = String(decoding: try await http.get(substation.url + "/metrics").body, as: UTF8.self)
+                return text.contains(#"substation_charger_connected{substation="S-OCPP",charge_point="CP-HOLD"} 1"#)
+                    && text.contains(#"substation_active_sessions{substation="S-OCPP"} 1"#)
+            }
+        }
+        substation.beginStop()
+        let exit = try #require(await substation.waitForExit(within: .seconds(10)), "the substation did not stop within 10 s")
+        #expect(exit.status == 0)
+        let closeCode = try await driver.value
+        #expect(closeCode == 1000, "the link was closed normally: \(String(describing: closeCode))")
+        print("graceful stop with a charger connected: exit \(exit.status) after \(exit.after)")
+    }
+
     @Test(arguments: versions)
     func brokenFramesGetCallErrorsAndTheLinkStaysUp(version: String) async throws {
         let substation = try await Self.startSubstation()

@@ -636,10 +636,25 @@ async def bad_input(base_url, version):
     return {"answers": answers, "otherHeartbeat": heartbeat.current_time}
 
 
+async def hold(base_url, version):
+    """A charger charging until the central system closes its link (a graceful stop): how it ended."""
+    fleet = Fleet(base_url, version)
+    station = await fleet.connect("CP-HOLD")
+    await station.boot()
+    await station.start_transaction()
+    await until(lambda: station.tx_limit_w(), "a TxProfile")
+    connection = fleet.connections["CP-HOLD"]
+    await connection.wait_closed()
+    closed_at = time.monotonic()
+    return {"closeCode": connection.close_code, "closedAt": closed_at, "limitW": station.tx_limit_w()}
+
+
 def main():
     scenario, base_url, *rest = sys.argv[1:]
     if scenario == "share":
         coroutine = share(base_url, rest[0])
+    elif scenario == "hold":
+        coroutine = hold(base_url, rest[0])
     elif scenario == "meters":
         coroutine = meters(base_url, rest[0])
     elif scenario == "offline":
