@@ -52,9 +52,10 @@ import Testing
         let limitsAtReading = try #require(seen["limitsAtReadingW"] as? [String: Double])
         #expect(abs(evPower - limitsAtReading.values.reduce(0, +)) < 10, "metered \(evPower) W vs limits \(limitsAtReading)")
         // Every charger got a station maximum and a default that is safe with all points in use.
-        let points = try #require(seen["chargingPoints"] as? Double)
+        // Charging points: the connectors of connected chargers; defaults fit all six planned points at once.
+        #expect(seen["chargingPoints"] as? Double == 3)
         for (id, value) in try #require(seen["defaultW"] as? [String: Double]) {
-            #expect(value > 0 && value * points <= available, "\(id) default \(value) W x \(points) points")
+            #expect(value > 0 && value * 6 <= available, "\(id) default \(value) W x 6 planned points")
         }
         #expect((seen["stationMaxW"] as? [String: Double])?.values.allSatisfy { $0 == 22_000 } == true, "\(seen["stationMaxW"] ?? "")")
         #expect((seen["connected"] as? [String: Double])?.values.allSatisfy { $0 == 1 } == true)

@@ -177,8 +177,9 @@ public final class ChargePointHub: Service, Sendable {
         registry.withLock { $0.booking(of: sessionId) }
     }
 
-    /// The substation's figures with the load measured: fresh meter readings where there are
-    /// some, full allocations elsewhere. Refreshes the per-charger series too.
+    /// The substation's figures with the load measured (fresh meter readings where there are
+    /// some, full allocations elsewhere) and the connectors of connected chargers as its charging
+    /// points, so the balancer sends cars where a connector can take them. Refreshes the per-charger series too.
     func snapshot() -> SubstationSnapshot {
         let now = now
         let (snapshot, chargePoints, metered) = state.withModel { model in
@@ -187,6 +188,8 @@ public final class ChargePointHub: Service, Sendable {
                 let counted = registry.countedPowerKW(model: model, now: now)
                 snapshot.evPowerKW = counted
                 snapshot.requestedPowerKW = counted
+                // Connectors are the charging points: those of connected chargers can take a car.
+                snapshot.spec.chargingPoints = registry.chargePoints.values.filter(\.connected).reduce(0) { $0 + $1.connectors.count }
                 return (snapshot, Array(registry.chargePoints.values), registry.meteredKW(now: now))
             }
         }
