@@ -25,10 +25,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // Pure domain: no I/O, no Hummingbird. The services and the simulator all run this code.
         .target(name: "GridCore", swiftSettings: swiftSettings),
+        // OCPP 1.6J and 2.0.1 as values: frames, messages, each charge point's state, limits. No I/O.
+        .target(name: "OCPPCore", dependencies: ["GridCore"], swiftSettings: swiftSettings),
         // Embedded SQLite (WAL) for what must survive a crash: the gateway's bookings, substations' sessions.
         .target(
             name: "GridStore",
@@ -54,9 +57,13 @@ let package = Package(
         .target(
             name: "Substation",
             dependencies: [
-                "GridCore", "GridHTTP", "GridStore",
+                "GridCore", "GridHTTP", "GridStore", "OCPPCore",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -99,12 +106,13 @@ let package = Package(
         .executableTarget(
             name: "SmartGridCLI",
             dependencies: [
-                "GridCore", "GridHTTP", "Substation", "Balancer", "Gateway", "LoadTest", "Simulation",
+                "GridCore", "GridHTTP", "Substation", "Balancer", "Gateway", "LoadTest", "Simulation", "OCPPCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "OCPPCoreTests", dependencies: ["OCPPCore", "GridCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulationTests", dependencies: ["GridCore", "Simulation", "Reports"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LoadTestTests",

@@ -30,12 +30,13 @@ need chromium chromium               # renders the dashboard and the load test r
 # Python tools the tests use: PyYAML (reads compose and k8s files), kubernetes-validate, and
 # websocket-client (drives Chromium over the DevTools protocol in the dashboard test).
 # openapi-spec-validator and jsonschema check /openapi.json against real answers; schemathesis
-# fuzzes the gateway from that document.
-python_modules="yaml, kubernetes_validate, websocket, openapi_spec_validator, jsonschema, schemathesis"
+# fuzzes the gateway from that document. ocpp (The Mobility House; checks every frame against the
+# official OCPP 1.6 and 2.0.1 schemas) and websockets make the real charge points of the OCPP tests.
+python_modules="yaml, kubernetes_validate, websocket, openapi_spec_validator, jsonschema, schemathesis, ocpp, websockets"
 if ! python3 -c "import $python_modules" 2>/dev/null; then
     echo "installing the Python test tools (pip)"
     python3 -m pip install -q --root-user-action=ignore pyyaml kubernetes-validate websocket-client openapi-spec-validator jsonschema \
-        schemathesis
+        schemathesis ocpp websockets
 fi
 if ! python3 -c "import $python_modules" 2>/dev/null; then
     echo "error: a Python test tool ($python_modules) is missing and could not be installed" >&2

@@ -25,6 +25,8 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
     public var lastScrapeAgeSeconds: Double?
     /// Sessions expected to end within each horizon (real seconds, as the key), when the substation says.
     public var sessionsEndingWithin: [String: Int]?
+    /// Real charge points, for a substation that manages some.
+    public var chargers: [ChargerFigure]?
 
     init(_ substation: LoadView.Substation, now: Double) {
         id = substation.id
@@ -51,6 +53,7 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
         energyRequestedKWh = substation.figures?.energyRequestedKWh
         lastScrapeAgeSeconds = substation.lastScrapeAt.map { max(0, now - $0) }
         sessionsEndingWithin = substation.figures?.endings.map(SessionEndings.byHorizon)
+        chargers = substation.figures.flatMap { $0.chargers.isEmpty ? nil : $0.chargers }
     }
 }
 

@@ -32,6 +32,7 @@ enum DashboardPage {
           .substation h3 { margin: 0 0 .3rem; font-size: 1rem; display: flex; justify-content: space-between; align-items: center; }
           .substation dl { display: grid; grid-template-columns: auto 1fr; gap: .15rem .6rem; margin: .4rem 0 0; font-size: .9rem; }
           .substation dt { color: var(--muted); } .substation dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
+          .chargers { list-style: none; margin: .4rem 0 0; padding: 0; font-size: .85rem; } .chargers li { display: flex; gap: .4rem; align-items: baseline; } .chargers li span:last-child { margin-left: auto; font-variant-numeric: tabular-nums; }
           .state { font-size: .75rem; padding: .1rem .45rem; border-radius: 999px; color: #fff; background: var(--ok); }
           .state.down { background: var(--bad); } .state.drained { background: var(--warn); color: #1d1d1f; }
           table { width: 100%; border-collapse: collapse; font-size: .88rem; }
@@ -164,10 +165,17 @@ enum DashboardPage {
               <div class="bar"><span style="width:${Math.min(100, 100 * (s.load || 0))}%;background:${colour(s.id, ids)}"></span></div>
               <dl><dt>load</dt><dd class="load">${fmt(100 * (s.load || 0))}%</dd>
               <dt>power</dt><dd>${fmt(s.powerKW)} / ${fmt(s.capacityKW)} kW</dd>
-              <dt>sessions</dt><dd>${s.activeSessions ?? "–"} / ${s.chargingPoints ?? "–"} points</dd></dl>
+              <dt>sessions</dt><dd>${s.activeSessions ?? "–"} / ${s.chargingPoints ?? "–"} points</dd></dl>${chargerList(s.chargers)}
               <button data-action="${s.drained ? "undrain" : "drain"}" data-id="${escape(s.id)}" ${admin ? "" : "hidden"}>${s.drained ? "Undrain" : "Drain"}</button>
             </article>`;
           }).join("");
+        }
+
+        // Real charge points (OCPP): each one's link state and metered power.
+        function chargerList(chargers) {
+          if (!chargers || !chargers.length) return "";
+          return `<ul class="chargers" aria-label="charge points">${chargers.map((c) =>
+            `<li data-charger="${escape(c.chargePointId)}"><span class="state ${c.connected ? "" : "down"}">${c.connected ? "online" : "offline"}</span> ${escape(c.chargePointId)} <span>${fmt(c.powerKW, 1)} kW</span></li>`).join("")}</ul>`;
         }
 
         function drawDecisions(decisions) {

@@ -1,3 +1,5 @@
+import GridCore
+
 /// `GET /api/v1/grid`: every substation as the balancer sees it (CONTRACT section 3).
 public struct GridSummary: Codable, Equatable, Sendable {
     public struct Substation: Codable, Equatable, Sendable {
@@ -17,6 +19,8 @@ public struct GridSummary: Codable, Equatable, Sendable {
         /// Energy delivered since the substation started, and asked for by its sessions.
         public var energyDeliveredKWh: Double?
         public var energyRequestedKWh: Double?
+        /// Real charge points, for a substation that manages some (OCPP).
+        public var chargers: [ChargerFigure]?
     }
 
     /// One routing decision of the balancer, newest first.

@@ -171,7 +171,10 @@ enum OpenAPIDocument {
                   "energyRequestedKWh": {"type": "number"},
                   "energyDeliveredKWh": {"type": "number"},
                   "powerKW": {"type": "number"},
-                  "createdAt": {"type": "string", "format": "date-time"}
+                  "createdAt": {"type": "string", "format": "date-time"},
+                  "chargePointId": {"type": "string", "description": "At a substation with real charge points: the one reserved for this session"},
+                  "connectorId": {"type": "integer"},
+                  "transactionId": {"type": "string", "description": "The charge point's transaction, once the car charges"}
                 }
               },
               "Grid": {
@@ -190,7 +193,9 @@ enum OpenAPIDocument {
                       "activeSessions": {"type": ["integer", "null"]}, "chargingPoints": {"type": ["integer", "null"]},
                       "sessionsEndingWithin": {"type": ["object", "null"], "additionalProperties": {"type": "integer"},
                                                "description": "Sessions expected to end within each horizon, keyed by real seconds."},
-                      "energyDeliveredKWh": {"type": ["number", "null"]}, "energyRequestedKWh": {"type": ["number", "null"]}
+                      "energyDeliveredKWh": {"type": ["number", "null"]}, "energyRequestedKWh": {"type": ["number", "null"]},
+                      "chargers": {"type": "array", "items": {"type": "object", "required": ["chargePointId", "connected", "powerKW"],
+                        "properties": {"chargePointId": {"type": "string"}, "connected": {"type": "boolean"}, "powerKW": {"type": "number"}}}}
                     }}},
                   "recentDecisions": {"type": "array", "items": {"type": "object"}}
                 }

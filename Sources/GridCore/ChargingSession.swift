@@ -75,6 +75,12 @@ public struct ChargingSession: Codable, Equatable, Sendable {
         return end(as: .cancelled)
     }
 
+    /// The car stopped taking energy before its request was met: it ends as completed.
+    mutating func stop() -> Transition {
+        guard status == .charging else { return .alreadyEnded }
+        return end(as: .completed)
+    }
+
     private mutating func end(as status: Status) -> Transition {
         self.status = status
         self.powerKW = 0

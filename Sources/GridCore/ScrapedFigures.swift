@@ -21,6 +21,8 @@ public struct ScrapedFigures: Equatable, Sendable {
     /// Energy delivered and asked for since the substation started, when it exports them.
     public var energyDeliveredKWh: Double? = nil
     public var energyRequestedKWh: Double? = nil
+    /// Real charge points (an OCPP substation); empty for a simulated one.
+    public var chargers: [ChargerFigure] = []
 
     public init(
         substationId: String, load: Double, capacityKW: Double, powerKW: Double, activeSessions: Int, chargingPoints: Int,
@@ -101,6 +103,7 @@ public struct ScrapedFigures: Equatable, Sendable {
         }
         figures.energyDeliveredKWh = kilowattHours("substation_energy_delivered_joules_total")
         figures.energyRequestedKWh = kilowattHours("substation_energy_requested_joules_total")
+        figures.chargers = ChargerFigure.read(samples)
         return figures
     }
 

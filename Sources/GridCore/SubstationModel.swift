@@ -125,6 +125,18 @@ public struct SubstationModel: Sendable {
         return session
     }
 
+    /// The car stopped charging by itself (a charge point ended its transaction): the session
+    /// ends as completed with the energy it got. Nil when unknown.
+    public mutating func complete(id: String) -> ChargingSession? {
+        guard let index = active.firstIndex(where: { $0.id == id }) else { return ended[id] }
+        var session = active[index]
+        if case .ended(let status) = session.stop() {
+            retire(at: index, session, as: status)
+        }
+        reallocate()
+        return session
+    }
+
     /// Runs the simulation forward to `target` simulated seconds: power is re-shared whenever a
     /// session ends or base load moves, energy accumulates, sessions complete and depart.
     public mutating func advance(to target: Double) {

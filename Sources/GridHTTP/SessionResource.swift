@@ -11,6 +11,11 @@ public struct SessionResource: Codable, Equatable, Sendable {
     public var energyDeliveredKWh: Double
     public var powerKW: Double
     public var createdAt: String
+    /// For a session at a substation with real charge points: the charge point and connector
+    /// reserved for it, and the transaction it became once the car started charging.
+    public var chargePointId: String?
+    public var connectorId: Int?
+    public var transactionId: String?
 
     public init(_ session: ChargingSession, substationId: String) {
         self.id = session.id

@@ -12,13 +12,17 @@ public struct SubstationConfiguration: Sendable {
     public var seed: UInt64
     /// How the substation shares its power among sessions.
     public var allocation: PowerAllocation
+    /// Real charge points over OCPP (`--ocpp`); nil for a purely simulated substation.
+    public var ocpp: OCPPConfiguration?
 
     public init(
         server: ServerSettings = ServerSettings(port: 7101),
         spec: SubstationSpec = SubstationSpec(id: "S1", capacityKW: 400, chargingPoints: 20, pointMaxKW: 50),
-        baseLoadFraction: Double = 0.3, timeScale: Double = 60, seed: UInt64 = 1, allocation: PowerAllocation = .best
+        baseLoadFraction: Double = 0.3, timeScale: Double = 60, seed: UInt64 = 1, allocation: PowerAllocation = .best,
+        ocpp: OCPPConfiguration? = nil
     ) {
         self.allocation = allocation
+        self.ocpp = ocpp
         self.server = server
         self.spec = spec
         self.baseLoadFraction = baseLoadFraction

@@ -135,6 +135,16 @@ public final class SubstationState: Sendable {
         }
     }
 
+    /// Runs `body` on the model brought up to the clock's time, under the lock (for charge
+    /// points, whose transactions are sessions of this model).
+    func withModel<T>(_ body: (inout SubstationModel) -> T) -> T {
+        let now = clock.simulatedSeconds()
+        return model.withLock { orders in
+            orders.advance(to: now)
+            return body(&orders.model)
+        }
+    }
+
     public func snapshot() -> SubstationSnapshot {
         let now = clock.simulatedSeconds()
         return model.withLock { orders in

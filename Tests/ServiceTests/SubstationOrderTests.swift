@@ -66,9 +66,10 @@ import Testing
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let journal = try await SubstationJournal.open(folder: folder, substationId: "S1")
-        let state = SubstationState(configuration: Self.configuration, clock: ScaledClock(timeScale: 1))
+        let clock = ScaledClock(timeScale: 1)
+        let state = SubstationState(configuration: Self.configuration, clock: clock)
         let app = makeSubstation(
-            Self.configuration, state: state, journal: journal, services: [], registry: .init(), onListening: { _, _ in })
+            Self.configuration, state: state, clock: clock, journal: journal, services: [], registry: .init(), onListening: { _, _ in })
         try await app.test(.router) { client in
             let admitted = try await client.execute(uri: "/sessions", method: .post, headers: Self.headers, body: Self.order("o-2")) { $0 }
             #expect(admitted.status == .created)
