@@ -57,6 +57,7 @@ enum DashboardPage {
             <div class="card"><div class="label">Active sessions / points</div><div class="value" id="sessions">–</div></div>
             <div class="card"><div class="label">Admitted per second</div><div class="value" id="admitted">–</div></div>
             <div class="card"><div class="label">Rejected per second</div><div class="value" id="rejected">–</div></div>
+            <div class="card"><div class="label">Waiting in line</div><div class="value" id="queue">–</div></div>
             <div class="card"><div class="label">Energy delivered / asked for</div><div class="value" id="energy">–</div><div class="bar"><span id="energyBar" style="width:0"></span></div></div>
           </section>
           <section class="card" aria-label="load per substation">
@@ -119,6 +120,7 @@ enum DashboardPage {
           $("power").textContent = fmt(power) + " / " + fmt(capacity) + " kW";
           $("powerBar").style.width = capacity > 0 ? Math.min(100, 100 * power / capacity) + "%" : "0";
           $("sessions").textContent = sessions + " / " + points;
+          $("queue").textContent = String(frame.waiting ?? 0);
           // Since the substations started: energy delivered against energy their sessions asked for.
           $("energy").textContent = fmt(delivered) + " / " + fmt(asked) + " kWh";
           $("energyBar").style.width = asked > 0 ? Math.min(100, 100 * delivered / asked) + "%" : "0";

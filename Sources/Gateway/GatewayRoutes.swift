@@ -40,7 +40,7 @@ struct GatewayRoutes: Sendable {
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("/api/v1/grid/history") { _, _ in try WireJSON.response(history.current) }
-        router.get("/api/v1/grid/stream") { _, _ in GridStream(balancer: balancer, tally: tally, history: history).response() }
+        router.get("/api/v1/grid/stream") { _, _ in GridStream(balancer: balancer, tally: tally, history: history, waitingList: waitingList).response() }
         router.get("/dashboard") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],

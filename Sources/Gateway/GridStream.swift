@@ -30,6 +30,8 @@ struct GridFrame: Codable, Sendable {
     /// Since the gateway started.
     var admittedTotal: Int
     var rejectedTotal: Int
+    /// Cars in the waiting list now.
+    var waiting: Int
 }
 
 /// `GET /api/v1/grid/stream`: Server-Sent Events, first one `history` event with the last five
@@ -40,6 +42,7 @@ struct GridStream: Sendable {
     let balancer: any BalancerClient
     let tally: AnswerTally
     let history: GridHistoryRecorder
+    let waitingList: WaitingList
     var interval: Duration = .seconds(1)
     var lifetime: Duration = .seconds(300)
 
@@ -71,10 +74,11 @@ struct GridStream: Sendable {
         else {
             return GridFrame(
                 time: time, balancerReachable: false, policy: nil, substations: [], recentDecisions: [],
-                admittedTotal: counts.admitted, rejectedTotal: counts.rejected)
+                admittedTotal: counts.admitted, rejectedTotal: counts.rejected, waiting: waitingList.count)
         }
         return GridFrame(
             time: time, balancerReachable: true, policy: view.policy, substations: view.substations,
-            recentDecisions: view.recentDecisions ?? [], admittedTotal: counts.admitted, rejectedTotal: counts.rejected)
+            recentDecisions: view.recentDecisions ?? [], admittedTotal: counts.admitted, rejectedTotal: counts.rejected,
+            waiting: waitingList.count)
     }
 }

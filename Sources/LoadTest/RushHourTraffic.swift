@@ -23,12 +23,15 @@ public struct RushHourTraffic: Service {
 
     /// Cars sent at once when the traffic starts, so the grid is busy from the first minute.
     let warmUpCars: Int
+    /// How long each driver waits for a free point: at the peak, cars queue (202) rather than leave.
+    let maxWaitMinutes: Int
 
     /// `floor`: demand between peaks as a fraction of the peak (see `RushHourProfile`).
     public init(
         gatewayURL: String, client: HTTPClient, peakRate: Double, period: Double = 120, floor: Double = 0.15, warmUpCars: Int = 0,
-        seed: UInt64, logger: Logger
+        maxWaitMinutes: Int = 5, seed: UInt64, logger: Logger
     ) {
+        self.maxWaitMinutes = maxWaitMinutes
         self.gatewayURL = gatewayURL
         self.upstream = Upstream(client: client)
         self.peakRate = peakRate
@@ -73,7 +76,7 @@ public struct RushHourTraffic: Service {
 
     /// The status the gateway answered, or 0 when it could not be reached.
     private func send(_ request: ChargeRequest) async -> Int {
-        guard let body = try? WireJSON.encoder.encode(request) else { return 0 }
+        guard let body = try? WireJSON.encoder.encode(WaitRequest(charge: request, maxWaitMinutes: maxWaitMinutes)) else { return 0 }
         let answer = try? await upstream.send(.POST, gatewayURL + "/api/v1/charge-requests", json: body, timeout: .seconds(10))
         return answer?.status ?? 0
     }

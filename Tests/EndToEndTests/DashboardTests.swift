@@ -51,6 +51,7 @@ import Testing
                 first["sessions"] as? String != second["sessions"] as? String, "numbers change between two samples: \(first) then \(second)"
             )
             #expect((second["decisions"] as? String ?? "").contains("EV-"), "recent decisions listed")
+            #expect(second["queue"] as? String == "0", "the waiting line is shown (empty: the grid has room)")
 
             // Every URL the page asked for was on this machine (the browser's own services are cut off by
             // its resolver rules; its network log is kept beside the screenshot).

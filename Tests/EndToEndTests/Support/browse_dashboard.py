@@ -52,6 +52,7 @@ try:
 
     read = """JSON.stringify({
       sessions: document.getElementById('sessions').textContent,
+      queue: document.getElementById('queue').textContent,
       power: document.getElementById('power').textContent,
       substations: [...document.querySelectorAll('[data-substation]')].map(e => e.dataset.substation),
       decisions: document.getElementById('decisions').textContent,
@@ -63,7 +64,7 @@ try:
         # Before the page has loaded the elements are not there yet: that reads as "nothing yet".
         result = call("Runtime.evaluate", expression=read, returnByValue=True).get("result", {})
         if "value" not in result:
-            return {"sessions": "", "power": "", "substations": [], "decisions": "", "connection": "", "chartPoints": 0}
+            return {"sessions": "", "queue": "", "power": "", "substations": [], "decisions": "", "connection": "", "chartPoints": 0}
         return json.loads(result["value"])
 
     def wait_for(condition, seconds):
