@@ -50,10 +50,11 @@ struct SessionDesk: Sendable {
             return answers
         }
         let held = answers.compactMap { $0.1 }.filter { $0.status == 200 }
-        // Should an order ever be held twice, the one still charging is the one to show.
-        if let found = held.first(where: { !String(decoding: $0.body.readableBytesView, as: UTF8.self).contains(#""status":"cancelled""#) })
-            ?? held.first
-        {
+        // Should an order ever be held twice, the one not undone is the one to show.
+        let undone = { (answer: UpstreamResponse) in
+            (try? WireJSON.decoder.decode(SessionResource.self, from: answer.data))?.status == .cancelled
+        }
+        if let found = held.first(where: { !undone($0) }) ?? held.first {
             return .substation(found)
         }
         let unanswered = answers.filter { $0.1.map { $0.status != 404 } ?? true }.map(\.0).sorted()
