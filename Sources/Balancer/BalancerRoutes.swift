@@ -115,6 +115,9 @@ struct BalancerRoutes: Sendable {
             return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: answer.body))
         case .noCapacity(let detail):
             throw Problem.noCapacity(detail, retryAfterSeconds: retryAfter())
+        case .fateUnknown(let detail):
+            // 504, not 503: the gateway keeps the order for its retry to resolve instead of placing a second one.
+            throw Problem.gatewayTimeout(detail)
         }
     }
 }

@@ -21,6 +21,9 @@ struct Dispatcher: Sendable {
         /// A substation said the request itself is wrong (4xx other than 409): pass it on.
         case invalid(UpstreamResponse)
         case noCapacity(detail: String)
+        /// Nothing admitted it, but an attempt's answer was lost and its undo is not confirmed
+        /// yet: the order may still be held somewhere, so this is not a plain "no room".
+        case fateUnknown(detail: String)
     }
 
     func place(_ order: SessionOrder) async -> Outcome {
@@ -28,6 +31,7 @@ struct Dispatcher: Sendable {
         defer { metrics.routeDuration.record(ContinuousClock.now - start) }
         var attempt = RoutingAttempt(powerKW: order.request.maxPowerKW, maxAttempts: configuration.maxAttempts)
         var refusals: [String] = []
+        var unconfirmedUndo = false
         while ContinuousClock.now - start < configuration.routeDeadline, let decision = state.decide(&attempt) {
             if attempt.attempts > 1 { metrics.retries.increment() }
             let remaining = configuration.routeDeadline - (ContinuousClock.now - start)
@@ -48,7 +52,7 @@ struct Dispatcher: Sendable {
                     // From a proxy in front of the substation: the order may have landed. Fate unknown, as a timeout.
                     state.refused(&attempt, failure: .unreachable)
                     refusals.append("\(decision.substationLabel): \(answer.status) from an intermediary")
-                    await undoOrder(order.id, at: decision.url)
+                    if await !undoOrder(order.id, at: decision.url) { unconfirmedUndo = true }
                 case 409, 500...599:
                     state.refused(&attempt)
                     refusals.append("\(decision.substationLabel): \(answer.status)")
@@ -70,7 +74,7 @@ struct Dispatcher: Sendable {
                     metrics.called(substation: decision.substationLabel, outcome: .fateUnknown)
                     state.refused(&attempt, failure: .unreachable)
                     refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
-                    await undoOrder(order.id, at: decision.url)
+                    if await !undoOrder(order.id, at: decision.url) { unconfirmedUndo = true }
                 }
             }
         }
@@ -92,6 +96,10 @@ struct Dispatcher: Sendable {
             reason = "no-capacity"
             detail = "every substation tried refused or failed (\(refusals.joined(separator: ", ")))"
         }
+        if unconfirmedUndo {
+            metrics.rejected(reason: "fate-unknown")
+            return .fateUnknown(detail: "\(detail); an order whose answer was lost is still being undone")
+        }
         metrics.rejected(reason: reason)
         logger.debug(
             "no substation admitted",
@@ -100,9 +108,8 @@ struct Dispatcher: Sendable {
     }
 
     /// The order may have been admitted before its answer was lost: undo it, so the car is booked
-    /// once; if the substation cannot be asked now, the undo queue keeps asking.
-    /// It may have admitted the session before the answer was lost: undo, so the car is booked once.
-    private func undoOrder(_ sessionId: String, at url: String) async {
+    /// once; if the substation cannot be asked now, the undo queue keeps asking. Whether it was confirmed.
+    private func undoOrder(_ sessionId: String, at url: String) async -> Bool {
         await undo.undoNow(sessionId: sessionId, at: url)
     }
 }

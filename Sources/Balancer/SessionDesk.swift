@@ -36,9 +36,10 @@ struct SessionDesk: Sendable {
     /// `GET` or `DELETE` the session at whichever substation holds it; a `DELETE` leaves every
     /// other substation a tombstone, so the order can start nowhere later.
     func anywhere(_ method: HTTPMethod, id: String) async -> Answer {
-        let places = state.withView { view in
-            view.substations.filter { !$0.retired }.map { (url: $0.url, label: $0.id ?? $0.url) }
-        }
+        // Every entry, retired ones included: a substation leaving discovery may still hold it.
+        let places = state.withView { view in view.substations.map { (url: $0.url, label: $0.id ?? $0.url) } }
+        // No substation known (a balancer that has just started with discovery): nothing can be told.
+        guard !places.isEmpty else { return .unreachable([]) }
         let answers = await withTaskGroup(of: (String, UpstreamResponse?).self) { group in
             for place in places {
                 group.addTask {
@@ -49,6 +50,9 @@ struct SessionDesk: Sendable {
             for await answer in group { answers.append(answer) }
             return answers
         }
+        let unanswered = answers.filter { $0.1.map { $0.status != 404 && $0.status != 200 } ?? true }.map(\.0).sorted()
+        // A withdrawal must reach every substation, or a late copy could still start where it did not.
+        if method == .DELETE, !unanswered.isEmpty { return .unreachable(unanswered) }
         let held = answers.compactMap { $0.1 }.filter { $0.status == 200 }
         // Should an order ever be held twice, the one not undone is the one to show.
         let undone = { (answer: UpstreamResponse) in
@@ -57,7 +61,6 @@ struct SessionDesk: Sendable {
         if let found = held.first(where: { !undone($0) }) ?? held.first {
             return .substation(found)
         }
-        let unanswered = answers.filter { $0.1.map { $0.status != 404 } ?? true }.map(\.0).sorted()
         return unanswered.isEmpty ? .unknownEverywhere : .unreachable(unanswered)
     }
 }

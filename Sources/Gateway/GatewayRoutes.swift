@@ -131,7 +131,7 @@ struct GatewayRoutes: Sendable {
             try await idempotency.bind(key: key)
             outcome = try await settling(key) { try await bookAnswer(chargeRequest, orderId: orderId) }
         case .resolve(let orderId):
-            outcome = try await settling(key) { try await resolveAnswer(chargeRequest, orderId: orderId) }
+            outcome = try await settling(key) { try await resolveAnswer(chargeRequest, key: key, orderId: orderId) }
         }
         switch outcome {
         case .answered(let answer) where answer.status == 503:
@@ -214,18 +214,28 @@ struct GatewayRoutes: Sendable {
         let entry = WaitingLine.Entry(
             orderId: orderId, request: wait.charge, enqueuedAt: now, waitUntil: now + Double(wait.maxWaitMinutes) * 60)
         let position = try await waitingList.enqueue(entry, retryAfterSeconds: retryAfterSeconds)
-        let estimate = await StartEstimate(balancer: balancer).secondsUntilFree(position: position).map { now + $0 }
+        return try await queuedAnswer(entry, position: position)
+    }
+
+    /// 202 for a car in the waiting list: its place and when a point is expected to free for it.
+    private func queuedAnswer(_ entry: WaitingLine.Entry, position: Int) async throws -> BookingOutcome {
+        let estimate = await StartEstimate(balancer: balancer).secondsUntilFree(position: position).map { now() + $0 }
         tally.count(status: 202)
         var headers = HTTPFields()
-        headers[.location] = "\(Self.chargeRequests)/\(orderId)"
+        headers[.location] = "\(Self.chargeRequests)/\(entry.orderId)"
         headers[.contentType] = "application/json"
         let body = QueuedChargeRequest(entry, status: "queued", position: position, estimatedStartAt: estimate)
         return .answered(BookingAnswer(status: 202, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(body))))
     }
 
-    /// An order whose first attempt ended with its fate unknown: if a substation holds it, that
-    /// is the booking; if none does (or only as undone), it is placed again under the same id.
-    private func resolveAnswer(_ chargeRequest: WaitRequest, orderId: String) async throws -> BookingOutcome {
+    /// An order whose first attempt ended with its fate unknown. Still in this gateway's waiting
+    /// list: that is its answer. Held by a substation: that is the booking. Held nowhere (or only
+    /// as undone): it is fenced off everywhere (a tombstone at every substation, so a late copy
+    /// can never start), and the key's retry places a fresh order.
+    private func resolveAnswer(_ wait: WaitRequest, key: String, orderId: String) async throws -> BookingOutcome {
+        if case .waiting(let position, let entry) = waitingList.place(of: orderId) {
+            return try await queuedAnswer(entry, position: position)
+        }
         let found: UpstreamResponse
         do throws(UpstreamFailure) {
             found = try await balancer.order(.GET, orderId)
@@ -238,12 +248,16 @@ struct GatewayRoutes: Sendable {
                 return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
             }
             if session.status != .cancelled { return try await booked(session) }
-            return try await bookAnswer(chargeRequest, orderId: orderId)
         case 404:
-            return try await bookAnswer(chargeRequest, orderId: orderId)
+            break
         default:
             return .fateUnknown(Problem.badGateway("where order \(orderId) landed cannot be told now; retry"))
         }
+        // Every substation answered and none holds it live: fence it off, then place a fresh order.
+        guard let fenced = try? await balancer.order(.DELETE, orderId), fenced.status == 200 || fenced.status == 404 else {
+            return .fateUnknown(Problem.badGateway("order \(orderId) could not be withdrawn everywhere yet; retry"))
+        }
+        return try await bookAnswer(wait, orderId: try await idempotency.rebind(key: key))
     }
 
     /// Records where a booked session lives before anyone hears of it; if that fails, the

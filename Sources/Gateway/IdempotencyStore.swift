@@ -55,6 +55,22 @@ final class IdempotencyStore: Sendable {
         }
     }
 
+    /// Binds the key to a fresh order id (the old one is fenced off everywhere), in the archive
+    /// first; the new id.
+    func rebind(key: String) async throws -> String {
+        let now = now()
+        let fresh = UUID().uuidString.lowercased()
+        guard let bound = ledger.withLock({ $0.rebind(key: key, orderId: fresh, now: now) }) else {
+            throw Problem.storageUnavailable("the request with this Idempotency-Key changed meanwhile; retry")
+        }
+        do {
+            try await archive?.bind(bound)
+        } catch {
+            throw Problem.storageUnavailable("the gateway could not record the request, so nothing was booked; retry")
+        }
+        return fresh
+    }
+
     /// Keeps the final answer, in the archive first: a retry after a crash replays it. If it
     /// cannot be kept, the order stays unresolved and the client is told to retry.
     func record(key: String, fingerprint: String, answer: GatewayRoutes.BookingAnswer) async throws {

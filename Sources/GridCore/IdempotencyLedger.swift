@@ -96,6 +96,16 @@ public struct IdempotencyLedger<Answer: Sendable>: Sendable {
         if case .placing(let bound) = entries[key] { entries[key] = .unresolved(bound) }
     }
 
+    /// The key's order was fenced off everywhere (it can no longer land): bind the key to a fresh
+    /// order id for the next attempt. Nil unless the key is being placed.
+    public mutating func rebind(key: String, orderId: String, now: Double) -> BoundOrder? {
+        guard case .placing(var bound) = entries[key] else { return nil }
+        bound.orderId = orderId
+        bound.since = now
+        entries[key] = .placing(bound)
+        return bound
+    }
+
     /// Puts back an order kept across a restart: its attempt died with the process.
     public mutating func restore(_ bound: BoundOrder) {
         if entries[bound.key] == nil { order.append(bound.key) }
@@ -104,10 +114,19 @@ public struct IdempotencyLedger<Answer: Sendable>: Sendable {
 
     public var count: Int { entries.count }
 
+    /// Past `capacity`, the oldest final answers go first; a key whose order has no final answer
+    /// yet is kept for its whole lifetime (dropping it would let a retry book a second order).
     private mutating func evict(now: Double) {
         while order.count > capacity || (order.first.map { isExpired($0, now: now) } ?? false) {
             let oldest = order.removeFirst()
-            if isExpired(oldest, now: now) || order.count >= capacity { entries[oldest] = nil }
+            if isExpired(oldest, now: now) {
+                entries[oldest] = nil
+            } else if case .done = entries[oldest] {
+                entries[oldest] = nil
+            } else if entries[oldest] != nil {
+                order.append(oldest)  // still unsettled: to the back of the line
+                if order.allSatisfy({ if case .done = entries[$0] { false } else { true } }) { break }
+            }
         }
         if order.count > 2 * capacity { order = order.filter { entries[$0] != nil } }
     }

@@ -28,10 +28,13 @@ public final class UndoQueue: Sendable {
         self.undo = undo
     }
 
-    /// Undoes now; if nobody answers, keeps it for `retry`.
-    public func undoNow(sessionId: String, at place: String) async {
+    /// Undoes now; if nobody answers, keeps it for `retry`. Whether the undo was confirmed.
+    @discardableResult
+    public func undoNow(sessionId: String, at place: String) async -> Bool {
         let item = Pending(sessionId: sessionId, place: place, since: .now)
-        if await !undo(item) { pending.withLock { $0.append(item) } }
+        if await undo(item) { return true }
+        pending.withLock { $0.append(item) }
+        return false
     }
 
     public func add(sessionId: String, at place: String) {

@@ -123,20 +123,22 @@ import Testing
         #expect(balancer.calls.withLock { $0.withdrawals }.isEmpty, "a keyed order waits for its retry; it is not undone")
     }
 
-    /// The lost order landed nowhere (or only as undone): the retry places the same order id again.
-    @Test func aRetryOfAnOrderThatLandedNowhereReusesItsId() async throws {
+    /// The lost order landed nowhere (or only as undone): the retry fences it off everywhere
+    /// (a DELETE leaving tombstones, so a late copy can never start) and places a fresh order.
+    @Test func aRetryOfAnOrderThatLandedNowhereFencesItAndPlacesAFreshOne() async throws {
         let balancer = ScriptedBalancer(
             routeScript: [.unreachable("reset")],
             lookup: { id in UpstreamResponse(status: 200, body: ByteBuffer(string: ScriptedBalancer.sessionJSON(id: id, status: "cancelled"))) })
         let app = buildGatewayApplication(Self.configuration, balancer: balancer)
         try await app.test(.router) { client in
-            let answer1 = try await Self.post(client, key: "car-2")
-            #expect(answer1.status == 502)
+            let first = try await Self.post(client, key: "car-2")
+            #expect(first.status == 502)
             let retry = try await Self.post(client, key: "car-2")
             #expect(retry.status == 201)
-            let routed = balancer.calls.withLock { $0.routed }
-            #expect(routed.count == 2 && Set(routed).count == 1, "the same order id both times: \(routed)")
-            #expect(retry.id == routed.first)
+            let calls = balancer.calls.withLock { $0 }
+            #expect(calls.routed.count == 2 && Set(calls.routed).count == 2, "a fresh order id: \(calls.routed)")
+            #expect(calls.withdrawals == [calls.routed[0]], "the first order fenced off before the second was placed")
+            #expect(retry.id == calls.routed.last)
         }
     }
 
