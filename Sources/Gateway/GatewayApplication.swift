@@ -38,7 +38,8 @@ public func buildGatewayApplication(
         capacity: configuration.maxQueue, store: waitingListStore, directory: directory,
         metrics: WaitingListMetrics(registry: registry), restored: restoredWaitingLine)
     let worker = WaitingListWorker(
-        waitingList: waitingList, balancer: balancer, undo: undo, logger: logger, interval: configuration.waitingListInterval, now: now)
+        waitingList: waitingList, balancer: balancer, undo: undo, logger: logger, interval: configuration.waitingListInterval, now: now,
+        fateWindowSeconds: configuration.balancerTimeout.inSeconds)
     let history = GridHistoryRecorder(balancer: balancer)
     GatewayRoutes(
         balancer: balancer, directory: directory, idempotency: idempotency, undo: undo, waitingList: waitingList, now: now,

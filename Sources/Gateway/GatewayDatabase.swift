@@ -78,8 +78,8 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive, Waitin
             [.text(order.key), .text(order.fingerprint), .text(order.orderId), .float(order.since)])
     }
 
-    public func unbind(key: String) async throws {
-        try await store.execute("DELETE FROM idempotency_orders WHERE key = ?", [.text(key)])
+    public func unbind(key: String, orderId: String) async throws {
+        try await store.execute("DELETE FROM idempotency_orders WHERE key = ? AND order_id = ?", [.text(key), .text(orderId)])
     }
 
     public func keep(_ answer: ArchivedAnswer) async throws {
@@ -142,10 +142,13 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive, Waitin
             [.text(entry.orderId), .text(String(decoding: try JSONEncoder().encode(entry), as: UTF8.self))])
     }
 
-    public func markPlacing(_ orderId: String) async throws {
+    public func markPlacing(_ orderId: String, since: Double?) async throws {
         try await store.execute(
-            "UPDATE waiting_list SET entry = json_set(entry, '$.placing', json('true')) WHERE order_id = ? AND state = 'waiting'",
-            [.text(orderId)])
+            """
+            UPDATE waiting_list SET entry = json_set(entry, '$.placing', json(?), '$.placingSince', ?)
+            WHERE order_id = ? AND state = 'waiting'
+            """,
+            [.text(since == nil ? "false" : "true"), since.map { .float($0) } ?? .null, .text(orderId)])
     }
 
     public func end(_ orderId: String, as ending: WaitingLine.Ending, bookedAt location: SessionLocation?) async throws -> Bool {

@@ -306,9 +306,15 @@ struct GatewayRoutes: Sendable {
     private func waiting(id: String, cancel: Bool) async throws -> Response {
         let now = now()
         if cancel, let entry = try await cancelWaiting(id, now: now) {
+            // An attempt to place it may have landed: withdraw it everywhere.
+            if entry.placing { await undo.undoNow(sessionId: id, at: "balancer") }
             return try WireJSON.response(QueuedChargeRequest(entry, status: "cancelled", position: nil, estimatedStartAt: nil))
         }
         switch waitingList.place(of: id) {
+        case .waiting where cancel:
+            // It left the line in the same instant (admitted): end its session instead, once recorded.
+            if let location = try? await directory.location(of: id) { return try await session(id: id, at: location, cancel: true) }
+            throw Problem.unavailable("charge request \(id) is being admitted; retry", retryAfterSeconds: 1)
         case .waiting(let position, let entry):
             let estimate = await StartEstimate(balancer: balancer).secondsUntilFree(position: position).map { now + $0 }
             return try WireJSON.response(QueuedChargeRequest(entry, status: "queued", position: position, estimatedStartAt: estimate))

@@ -32,8 +32,9 @@ public struct ArchivedAnswer: Sendable, Equatable {
 public protocol IdempotencyArchive: Sendable {
     /// Keeps the binding of a key to its order id; returns once it is kept.
     func bind(_ order: BoundOrder) async throws
-    /// The key's order booked nothing: a retry may place a fresh one.
-    func unbind(key: String) async throws
+    /// The key's order `orderId` booked nothing: a retry may place a fresh one. A newer binding
+    /// of the key (another order id) stays.
+    func unbind(key: String, orderId: String) async throws
     /// Keeps the final answer (and drops the key's binding, in one step).
     func keep(_ answer: ArchivedAnswer) async throws
     /// The answers given at or after `time` (older ones are dropped).

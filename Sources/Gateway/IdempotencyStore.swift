@@ -92,10 +92,14 @@ final class IdempotencyStore: Sendable {
 
     /// Nothing was booked: a retry places a fresh order.
     func abandon(key: String) async {
-        ledger.withLock { $0.abandon(key: key) }
+        let bound = ledger.withLock { ledger in
+            defer { ledger.abandon(key: key) }
+            return ledger.boundOrder(key: key)
+        }
+        guard let bound else { return }
         // Should this fail, the binding outlives the key's abandonment; a retry then resolves the
         // order, finds it nowhere and places it: still booked once.
-        try? await archive?.unbind(key: key)
+        try? await archive?.unbind(key: key, orderId: bound.orderId)
     }
 
     /// The order's fate is unknown: the next retry with the key resolves it.

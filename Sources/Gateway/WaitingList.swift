@@ -51,9 +51,15 @@ final class WaitingList: Sendable {
     }
 
     /// The next attempt to place `orderId` is under way: if it is lost, look for it before placing again.
-    func markPlacing(_ orderId: String) async throws {
-        try await store?.markPlacing(orderId)
-        line.withLock { $0.markPlacing(orderId) }
+    func markPlacing(_ orderId: String, at time: Double) async throws {
+        try await store?.markPlacing(orderId, since: time)
+        line.withLock { $0.markPlacing(orderId, at: time) }
+    }
+
+    /// The attempt booked nothing (no room): the next one need not look for it first.
+    func clearPlacing(_ orderId: String) async throws {
+        try await store?.markPlacing(orderId, since: nil)
+        line.withLock { $0.clearPlacing(orderId) }
     }
 
     /// The car's order was placed at `location`: it leaves the line with its booking recorded.
@@ -84,14 +90,17 @@ final class WaitingList: Sendable {
         return entry
     }
 
-    /// Cars whose wait ran out by `now` leave the line as expired.
-    func expire(now: Double) async {
+    /// Cars whose wait ran out by `now` leave the line as expired; those that left.
+    func expire(now: Double) async -> [WaitingLine.Entry] {
         let due = line.withLock { line in line.entries.filter { $0.waitUntil <= now } }
+        var expired: [WaitingLine.Entry] = []
         for entry in due {
             if let store, (try? await store.end(entry.orderId, as: .expired, bookedAt: nil)) != true { continue }
             if line.withLock({ $0.end(entry.orderId, as: .expired) }) != nil {
                 metrics.ended(.expired, waited: now - entry.enqueuedAt, length: count)
+                expired.append(entry)
             }
         }
+        return expired
     }
 }

@@ -22,9 +22,15 @@ struct WaitingListWorker: Service {
         }
     }
 
+    /// How long after an attempt began its order may still land (the gateway's wait for the balancer).
+    let fateWindowSeconds: Double
+
     /// One round: expire, then place from the head while there is room.
     func admitWhatFits() async {
-        await waitingList.expire(now: now())
+        for gone in await waitingList.expire(now: now()) where gone.placing {
+            // Its last attempt may have landed: withdraw it everywhere, so nobody charges untold.
+            await undo.undoNow(sessionId: gone.orderId, at: "balancer")
+        }
         while let head = waitingList.head {
             guard await place(head) else { return }
         }
@@ -33,7 +39,8 @@ struct WaitingListWorker: Service {
     /// Places one waiting car; whether the line may move on to the next.
     private func place(_ entry: WaitingLine.Entry) async -> Bool {
         if entry.placing {
-            // An earlier attempt's fate is unknown: it may have landed.
+            // An earlier attempt's fate is unknown: wait until it can no longer land, then look for it.
+            if let since = entry.placingSince, now() - since < fateWindowSeconds { return false }
             switch await lookUp(entry.orderId) {
             case .landed(let location): return await admitted(entry, at: location)
             case .nowhere: break
@@ -41,7 +48,7 @@ struct WaitingListWorker: Service {
             }
         }
         do {
-            try await waitingList.markPlacing(entry.orderId)
+            try await waitingList.markPlacing(entry.orderId, at: now())
         } catch {
             logger.warning("could not record an attempt to place a waiting car", metadata: ["id": "\(entry.orderId)"])
             return false
@@ -57,12 +64,15 @@ struct WaitingListWorker: Service {
             guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data) else { return false }
             return await admitted(entry, at: SessionLocation(substationId: session.substationId))
         case 503:
-            return false  // no room yet: the head keeps its place
-        default:
+            // No room yet, and nothing booked: the head keeps its place, with nothing to look for.
+            try? await waitingList.clearPlacing(entry.orderId)
+            return false
+        case 400...499:
             // The request itself was refused (it was valid when it joined): it cannot wait for room.
             logger.warning("a waiting car's order was refused", metadata: ["id": "\(entry.orderId)", "status": "\(answer.status)"])
-            _ = try? await waitingList.cancel(entry.orderId, now: now())
-            return true
+            return (try? await waitingList.cancel(entry.orderId, now: now())) != nil
+        default:
+            return false  // 5xx from the balancer or a proxy: fate unknown, looked for next round
         }
     }
 

@@ -12,6 +12,8 @@ public struct WaitingLine: Sendable {
         public var waitUntil: Double
         /// An attempt to place it was made and its fate is unknown: find it before placing again.
         public var placing: Bool
+        /// When that attempt began (wall-clock seconds): it may land until the fate window has passed.
+        public var placingSince: Double?
 
         public init(orderId: String, request: ChargeRequest, enqueuedAt: Double, waitUntil: Double, placing: Bool = false) {
             self.orderId = orderId
@@ -53,8 +55,10 @@ public struct WaitingLine: Sendable {
     public var head: Entry? { waiting.first }
     public var entries: [Entry] { waiting }
 
-    /// Joins the end of the line; the car's position (1 is next).
+    /// Joins the end of the line; the car's position (1 is next). An order id already in the line
+    /// keeps its place.
     public mutating func enqueue(_ entry: Entry) throws(Refusal) -> Int {
+        if let index = waiting.firstIndex(where: { $0.orderId == entry.orderId }) { return index + 1 }
         guard waiting.count < capacity else { throw .full(capacity: capacity) }
         waiting.append(entry)
         return waiting.count
@@ -67,8 +71,19 @@ public struct WaitingLine: Sendable {
         return ended[orderId].map { .ended($0.0, entry: $0.1) }
     }
 
-    public mutating func markPlacing(_ orderId: String) {
-        if let index = waiting.firstIndex(where: { $0.orderId == orderId }) { waiting[index].placing = true }
+    public mutating func markPlacing(_ orderId: String, at time: Double) {
+        if let index = waiting.firstIndex(where: { $0.orderId == orderId }) {
+            waiting[index].placing = true
+            waiting[index].placingSince = time
+        }
+    }
+
+    /// The attempt ended without booking anything (no room): nothing to look for next time.
+    public mutating func clearPlacing(_ orderId: String) {
+        if let index = waiting.firstIndex(where: { $0.orderId == orderId }) {
+            waiting[index].placing = false
+            waiting[index].placingSince = nil
+        }
     }
 
     /// Takes the car out of the line as `ending`; nil if it was not waiting (already gone).

@@ -78,7 +78,7 @@ import Testing
         struct WriteFailed: Error {}
 
         func bind(_ order: BoundOrder) async throws {}
-        func unbind(key: String) async throws {}
+        func unbind(key: String, orderId: String) async throws {}
         func keep(_ answer: ArchivedAnswer) async throws {
             if failing.withLock({ $0 }) { throw WriteFailed() }
         }

@@ -46,7 +46,7 @@ import Testing
         try await Self.withList { list, database in
             let entry = Self.entry("crossed", at: 1_000)
             _ = try await list.enqueue(entry, retryAfterSeconds: 5)
-            try await list.markPlacing("crossed")
+            try await list.markPlacing("crossed", at: 1_000.5)
             #expect(try await list.cancel("crossed", now: 1_001) != nil)
             #expect(try await list.admit(entry, at: SessionLocation(substationId: "S1"), now: 1_002) == false)
             #expect(try await database.location(of: "crossed") == nil, "no booking recorded")
@@ -65,6 +65,19 @@ import Testing
             let kept = try await database.waitingLine(endedLimit: 10)
             #expect(kept.ended.map(\.0) == [.admitted])
             #expect(kept.ended.first?.1.placing == false)
+        }
+    }
+
+    /// An attempt marked in the file (with its start) survives a restart; a definite "no room" clears it.
+    @Test func aPlacingMarkIsKeptAndCleared() async throws {
+        try await Self.withList { list, database in
+            _ = try await list.enqueue(Self.entry("tried", at: 1_000), retryAfterSeconds: 5)
+            try await list.markPlacing("tried", at: 1_001)
+            var kept = try await database.waitingLine(endedLimit: 10).waiting
+            #expect(kept.first?.placing == true && kept.first?.placingSince == 1_001)
+            try await list.clearPlacing("tried")
+            kept = try await database.waitingLine(endedLimit: 10).waiting
+            #expect(kept.first?.placing == false && kept.first?.placingSince == nil)
         }
     }
 }
