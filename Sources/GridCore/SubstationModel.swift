@@ -181,6 +181,12 @@ public struct SubstationModel: Sendable {
         return endedSinceTaken.compactMap { ended[$0] }
     }
 
+    /// Gives back endings taken by `takeEndedSessions` that could not be written: the next take
+    /// returns them again, first.
+    public mutating func returnEndedSessions(_ sessions: [ChargingSession]) {
+        endedSinceTaken.insert(contentsOf: sessions.map(\.id), at: 0)
+    }
+
     /// Puts back what a journal kept: sessions still charging (they go on from the energy they
     /// had), ended ones (readable again, oldest first), the outcome counts and the energy total.
     /// For a model that has not admitted anything yet.

@@ -20,8 +20,9 @@ struct SubstationCheckpointer: Service {
     func checkpoint() async {
         let point = state.checkpoint()
         do {
-            try await journal.checkpoint(point.sessions, totals: point.totals)
+            try await journal.checkpoint(point.active + point.ended, totals: point.totals)
         } catch {
+            state.checkpointFailed(ended: point.ended)
             logger.error("could not write the session journal", metadata: ["error": "\(error)"])
         }
     }

@@ -40,9 +40,10 @@ struct SubstationRoutes: Sendable {
 
     /// Writes an admission down before it is answered; if that fails, the admission is undone.
     private func keep(_ session: ChargingSession) async throws {
-        guard let journal else { return }
+        guard let journal else { return state.recorded(id: session.id) }
         do {
             try await journal.record([session])
+            state.recorded(id: session.id)
         } catch {
             state.cancel(id: session.id)
             throw Problem.storageUnavailable("substation \(substationId) could not record the session, so it was not admitted; retry")
@@ -97,6 +98,8 @@ struct SubstationRoutes: Sendable {
         case .admitted(let session):
             try await keep(session)
             return try WireJSON.response(resource(session), status: .created, headers: headers)
+        case .beingRecorded:
+            throw Problem.unavailable("order \(order.id) is being recorded; retry", retryAfterSeconds: 1)
         case .alreadyAdmitted(let session):
             headers[Self.replayedHeader] = "true"
             return try WireJSON.response(resource(session), status: .created, headers: headers)

@@ -13,6 +13,8 @@ public final class SubstationState: Sendable {
     private struct Orders {
         var model: SubstationModel
         var withdrawn: WithdrawnOrders
+        /// Admitted, but not yet written down: a repeat of the order must wait for that write.
+        var recording: Set<String> = []
 
         mutating func advance(to time: Double) { model.advance(to: time) }
     }
@@ -22,6 +24,8 @@ public final class SubstationState: Sendable {
         case admitted(ChargingSession)
         /// The same order came again (a retry): the session it started, unchanged.
         case alreadyAdmitted(ChargingSession)
+        /// The same order came again while its admission is still being written down.
+        case beingRecorded
         case refused(AdmissionRefusal)
     }
 
@@ -53,19 +57,23 @@ public final class SubstationState: Sendable {
     }
 
     /// What a journal writes: the active sessions now, those ended since the last checkpoint,
-    /// and the totals.
-    public func checkpoint() -> (sessions: [ChargingSession], totals: SubstationJournal.Totals) {
+    /// and the totals. If the write fails, give the ended ones back (`checkpointFailed`).
+    public func checkpoint() -> (active: [ChargingSession], ended: [ChargingSession], totals: SubstationJournal.Totals) {
         let now = clock.simulatedSeconds()
         return model.withLock { orders in
             orders.advance(to: now)
-            let sessions = orders.model.activeSessions + orders.model.takeEndedSessions()
             return (
-                sessions,
+                orders.model.activeSessions, orders.model.takeEndedSessions(),
                 SubstationJournal.Totals(
                     counts: orders.model.counts, energyDeliveredKWh: orders.model.energyDeliveredKWh, simulatedSeconds: now,
                     energyRequestedKWh: orders.model.energyRequestedKWh, energyUnmetKWh: orders.model.energyUnmetKWh)
             )
         }
+    }
+
+    /// A checkpoint's write failed: its endings are written with the next one instead of lost.
+    public func checkpointFailed(ended: [ChargingSession]) {
+        model.withLock { $0.model.returnEndedSessions(ended) }
     }
 
     public func totals() -> SubstationJournal.Totals {
@@ -87,10 +95,13 @@ public final class SubstationState: Sendable {
             if orders.withdrawn.contains(order.id) { return .refused(.withdrawnOrder(id: order.id)) }
             if let existing = orders.model.session(id: order.id) {
                 let same = existing.status != .cancelled && existing.isAdmission(of: order.request, pointMaxKW: orders.model.spec.pointMaxKW)
-                return same ? .alreadyAdmitted(existing) : .refused(.duplicateSession(id: order.id))
+                guard same else { return .refused(.duplicateSession(id: order.id)) }
+                return orders.recording.contains(order.id) ? .beingRecorded : .alreadyAdmitted(existing)
             }
             switch orders.model.admit(id: order.id, request: order.request, createdAtEpochSeconds: epoch) {
-            case .success(let session): return .admitted(session)
+            case .success(let session):
+                orders.recording.insert(order.id)
+                return .admitted(session)
             case .failure(let refusal): return .refused(refusal)
             }
         }
@@ -121,8 +132,15 @@ public final class SubstationState: Sendable {
         let now = clock.simulatedSeconds()
         model.withLock { orders in
             orders.advance(to: now)
+            orders.recording.remove(id)
             _ = orders.model.cancel(id: id)
         }
+    }
+
+    /// The admission of `id` is written down (or there is nothing to write it to): repeats of the
+    /// order may now be answered with its session.
+    func recorded(id: String) {
+        _ = model.withLock { $0.recording.remove(id) }
     }
 
     /// When the sessions charging now are expected to end, in real time on a clock running

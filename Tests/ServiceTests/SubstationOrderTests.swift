@@ -57,6 +57,36 @@ import Testing
         }
     }
 
+    /// A repeat that arrives while the first admission is still being written down waits for it
+    /// (503, retry): it is never told of a session that might not survive.
+    @Test func aRepeatWaitsForTheFirstAdmissionToBeWritten() throws {
+        let state = SubstationState(configuration: Self.configuration, clock: ScaledClock(timeScale: 1))
+        let order = SessionOrder(id: "o-9", request: ChargeRequest(vehicleId: "EV-9", energyKWh: 10, maxPowerKW: 11))
+        guard case .admitted = state.admit(order) else { throw Failure("not admitted") }
+        guard case .beingRecorded = state.admit(order) else { throw Failure("a repeat before the write must wait") }
+        state.recorded(id: "o-9")
+        guard case .alreadyAdmitted(let session) = state.admit(order) else { throw Failure("a repeat after the write is answered") }
+        #expect(session.id == "o-9")
+    }
+
+    /// A checkpoint whose write failed gives its endings back: the next checkpoint writes them.
+    @Test func endingsOfAFailedCheckpointAreWrittenNextTime() throws {
+        let state = SubstationState(configuration: Self.configuration, clock: ScaledClock(timeScale: 1))
+        let order = SessionOrder(id: "o-10", request: ChargeRequest(vehicleId: "EV-10", energyKWh: 10, maxPowerKW: 11))
+        guard case .admitted = state.admit(order) else { throw Failure("not admitted") }
+        _ = state.withdraw(id: "o-10")
+        let failed = state.checkpoint()
+        #expect(failed.ended.map(\.id) == ["o-10"])
+        state.checkpointFailed(ended: failed.ended)
+        #expect(state.checkpoint().ended.map(\.id) == ["o-10"], "given back, written with the next checkpoint")
+        #expect(state.checkpoint().ended.isEmpty)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
     static func temporaryFolder() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("smartgrid-journal-\(UUID().uuidString.prefix(8))").path
     }
