@@ -39,7 +39,7 @@ struct Dispatcher: Sendable {
                         RoutingDecisionRecord(
                             vehicleId: order.request.vehicleId, substationId: decision.substationLabel,
                             effectiveLoad: decision.effectiveLoad.isFinite ? decision.effectiveLoad : 0, policy: decision.policy,
-                            at: Date().formatted(.iso8601)))
+                            at: RFC3339Timestamp.now()))
                     return .admitted(answer, substationURL: decision.url)
                 case 409, 500...599:
                     state.refused(&attempt)
