@@ -19,6 +19,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -170,10 +171,15 @@ class Bench:
             script.write(LUA)
 
     def next_port(self):
-        self.port += 1
-        if self.port > 60000:
-            self.port = 20000
-        return self.port
+        # A port the system says is free now (other engineers' tests share this machine's loopback).
+        while True:
+            self.port = self.port + 1 if self.port < 60000 else 20000
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.bind(("127.0.0.1", self.port))
+                except OSError:
+                    continue
+            return self.port
 
     def substations(self, processes, run_folder):
         urls = []
