@@ -40,9 +40,11 @@ import Testing
                 group.addTask {
                     do {
                         try await store.transaction { transaction in
-                            try await transaction.execute("INSERT INTO bookings (id, n) VALUES (?, ?)", [.text("pair-\(index)-a"), .integer(index)])
+                            try await transaction.execute(
+                                "INSERT INTO bookings (id, n) VALUES (?, ?)", [.text("pair-\(index)-a"), .integer(index)])
                             if index % 3 == 0 { throw Refused() }
-                            try await transaction.execute("INSERT INTO bookings (id, n) VALUES (?, ?)", [.text("pair-\(index)-b"), .integer(index)])
+                            try await transaction.execute(
+                                "INSERT INTO bookings (id, n) VALUES (?, ?)", [.text("pair-\(index)-b"), .integer(index)])
                         }
                         return ("pair-\(index)", true)
                     } catch {
