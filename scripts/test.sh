@@ -26,6 +26,8 @@ need docker-compose docker-compose   # validates docker-compose.yml (there is no
 need unshare util-linux              # a private /etc/hosts for the DNS discovery test
 need ip iproute2                     # network namespaces for the link-cut chaos test
 need chromium chromium               # renders the dashboard and the load test report
+need haproxy haproxy                 # the benchmark script's smoke test runs HAProxy beside the balancer
+need wrk wrk                         # ... under wrk
 
 # Python tools the tests use: PyYAML (reads compose and k8s files), kubernetes-validate, and
 # websocket-client (drives Chromium over the DevTools protocol in the dashboard test).

@@ -65,8 +65,24 @@ public final class BalancerMetrics: Sendable {
             name: "balancer_retries_total", help: Help.retries)
     }
 
+    /// `balancer_decisions_total` by substation and policy, looked up in the registry once: the
+    /// registry builds and compares label sets under its lock on every lookup.
+    private let decisionCounters = Mutex<[DecisionKey: Counter]>([:])
+
+    private struct DecisionKey: Hashable {
+        var substation: String
+        var policy: PolicyName
+    }
+
     func decided(substation: String, policy: PolicyName) {
-        decisions(substation: substation, policy: policy).increment()
+        let key = DecisionKey(substation: substation, policy: policy)
+        if let counter = decisionCounters.withLock({ $0[key] }) {
+            counter.increment()
+            return
+        }
+        let counter = decisions(substation: substation, policy: policy)
+        decisionCounters.withLock { $0[key] = counter }
+        counter.increment()
     }
 
     private func decisions(substation: String, policy: PolicyName) -> Counter {

@@ -46,7 +46,7 @@ struct Dispatcher: Sendable {
                         RoutingDecisionRecord(
                             vehicleId: order.request.vehicleId, substationId: decision.substationLabel,
                             effectiveLoad: decision.effectiveLoad.isFinite ? decision.effectiveLoad : 0, policy: decision.policy,
-                            at: Date().formatted(.iso8601)))
+                            at: RFC3339Timestamp.now()))
                     return .admitted(answer, substationURL: decision.url)
                 case 502, 504:
                     // From a proxy in front of the substation: the order may have landed. Fate unknown, as a timeout.

@@ -30,8 +30,7 @@ public struct HTTPSubstationClient: SubstationClient {
     }
 
     public func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse {
-        let body = (try? WireJSON.encoder.encode(order)) ?? Data()
-        return try await upstream.send(.POST, url + "/sessions", json: body, timeout: timeout)
+        try await upstream.send(.POST, url + "/sessions", jsonBuffer: order.jsonBody, timeout: timeout)
     }
 
     public func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool {

@@ -44,9 +44,9 @@ public struct HTTPBalancerClient: BalancerClient {
     }
 
     public func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse {
-        let body = (try? WireJSON.encoder.encode(order)) ?? Data()
+        let body = order.jsonBody
         return try await firstListening { (balancerURL) throws(UpstreamFailure) in
-            try await upstream.send(.POST, balancerURL + "/route", json: body, timeout: configuration.balancerTimeout)
+            try await upstream.send(.POST, balancerURL + "/route", jsonBuffer: body, timeout: configuration.balancerTimeout)
         }
     }
 

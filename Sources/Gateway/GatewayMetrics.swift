@@ -1,12 +1,14 @@
 import GridHTTP
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// `gateway_requests_total{route,code}` and `gateway_request_duration_seconds`, recorded for
 /// every answer, problems included.
 struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let registry: PrometheusCollectorRegistry
     let duration: DurationHistogram
+    let counters = RequestCounters()
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -35,14 +37,31 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             response = Problem.from(error).makeResponse()
         }
         let route = context.endpointPath ?? "unmatched"
-        registry.counter(
-            name: "gateway_requests_total", labels: [("route", route), ("code", String(response.status.code))],
-            help: gatewayRequestsHelp
-        ).increment()
+        counters.counter(route: route, code: response.status.code, registry: registry).increment()
         if route != "/metrics" {
             duration.record(ContinuousClock.now - start)
         }
         return response
+    }
+}
+
+/// `gateway_requests_total` by route and code, looked up in the registry once per pair: the
+/// registry builds and compares label sets under its lock on every lookup.
+final class RequestCounters: Sendable {
+    private struct Key: Hashable {
+        var route: String
+        var code: Int
+    }
+
+    private let counters = Mutex<[Key: Counter]>([:])
+
+    func counter(route: String, code: Int, registry: PrometheusCollectorRegistry) -> Counter {
+        let key = Key(route: route, code: code)
+        if let counter = counters.withLock({ $0[key] }) { return counter }
+        let counter = registry.counter(
+            name: "gateway_requests_total", labels: [("route", route), ("code", String(code))], help: gatewayRequestsHelp)
+        counters.withLock { $0[key] = counter }
+        return counter
     }
 }
 

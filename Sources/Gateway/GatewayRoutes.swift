@@ -193,7 +193,7 @@ struct GatewayRoutes: Sendable {
             guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data), session.id == orderId else {
                 return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
             }
-            return try await booked(session)
+            return try await booked(session, body: answer.body)
         case 503 where wait.maxWaitMinutes > 0:
             let retryAfter = answer.headers.first(name: "Retry-After").flatMap { Int($0) } ?? 5
             return try await enqueue(wait, orderId: orderId, retryAfterSeconds: retryAfter)
@@ -247,7 +247,7 @@ struct GatewayRoutes: Sendable {
             guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: found.data) else {
                 return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
             }
-            if session.status != .cancelled { return try await booked(session) }
+            if session.status != .cancelled { return try await booked(session, body: found.body) }
         case 404:
             break
         default:
@@ -262,7 +262,8 @@ struct GatewayRoutes: Sendable {
 
     /// Records where a booked session lives before anyone hears of it; if that fails, the
     /// booking's fate is for the caller to settle (undo it, or leave it to a keyed retry).
-    private func booked(_ session: SessionResource) async throws -> BookingOutcome {
+    /// `body` is the substation's JSON of `session`, passed on as it is rather than encoded again.
+    private func booked(_ session: SessionResource, body: ByteBuffer) async throws -> BookingOutcome {
         do {
             try await directory.record(session.id, at: SessionLocation(substationId: session.substationId))
         } catch {
@@ -272,7 +273,7 @@ struct GatewayRoutes: Sendable {
         var headers = HTTPFields()
         headers[.location] = "\(Self.chargeRequests)/\(session.id)"
         headers[.contentType] = "application/json"
-        return .answered(BookingAnswer(status: 201, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(session))))
+        return .answered(BookingAnswer(status: 201, headers: headers, body: body))
     }
 
     private func forward(id: String, cancel: Bool) async throws -> Response {

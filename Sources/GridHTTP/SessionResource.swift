@@ -25,7 +25,7 @@ public struct SessionResource: Codable, Equatable, Sendable {
         self.energyRequestedKWh = session.energyRequestedKWh
         self.energyDeliveredKWh = (session.energyDeliveredKWh * 1000).rounded() / 1000
         self.powerKW = (session.powerKW * 1000).rounded() / 1000
-        self.createdAt = Date(timeIntervalSince1970: session.createdAtEpochSeconds.rounded(.down)).formatted(.iso8601)
+        self.createdAt = RFC3339Timestamp.string(epochSeconds: session.createdAtEpochSeconds)
     }
 }
 
@@ -59,7 +59,7 @@ public struct SessionOrder: Codable, Equatable, Sendable {
         guard case .object(var fields) = json else {
             return ChargeRequest.validate(json).map { SessionOrder(id: newID(), request: $0) }
         }
-        var id = newID()
+        var id: String?
         var idErrors: [FieldError] = []
         if let given = fields.removeValue(forKey: "id") {
             if case .string(let text) = given, ChargeRequest.isValidIdentifier(text) {
@@ -70,7 +70,7 @@ public struct SessionOrder: Codable, Equatable, Sendable {
         }
         switch ChargeRequest.validate(.object(fields)) {
         case .success(let request) where idErrors.isEmpty:
-            return .success(SessionOrder(id: id, request: request))
+            return .success(SessionOrder(id: id ?? newID(), request: request))  // a fresh id only when none was given
         case .success:
             return .failure(ValidationFailure(idErrors))
         case .failure(let failure):

@@ -43,12 +43,18 @@ public struct Upstream: Sendable {
     public func send(
         _ method: HTTPMethod, _ url: String, json body: Data? = nil, headers: HTTPHeaders = [:], timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
+        try await send(method, url, jsonBuffer: body.map { ByteBuffer(bytes: $0) }, headers: headers, timeout: timeout)
+    }
+
+    public func send(
+        _ method: HTTPMethod, _ url: String, jsonBuffer body: ByteBuffer?, headers: HTTPHeaders = [:], timeout: Duration
+    ) async throws(UpstreamFailure) -> UpstreamResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers = headers
         if let body {
             request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request.body = .bytes(body)
         }
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))

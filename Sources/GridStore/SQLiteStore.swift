@@ -10,9 +10,11 @@ import SQLiteNIO
 /// after loses nothing; `synchronous=NORMAL` leaves only a power cut able to undo the last commits.
 ///
 /// Every statement runs alone, or inside `transaction`, which nothing else interleaves with.
+/// Writers that queue up behind each other share one COMMIT (group commit): each still returns
+/// only once that COMMIT has its changes in the file, and pays one write of the log per group.
 public final class SQLiteStore: Sendable {
     private let connection: SQLiteConnection
-    private let lock = AsyncSerialLock()
+    private let lock = CommitGroupLock()
     public let path: String
 
     private init(connection: SQLiteConnection, path: String) {
@@ -40,8 +42,8 @@ public final class SQLiteStore: Sendable {
         let store = SQLiteStore(connection: connection, path: path)
         do {
             _ = try await store.rows("PRAGMA journal_mode=WAL")
-            try await store.execute("PRAGMA synchronous=NORMAL")
-            try await store.execute("PRAGMA busy_timeout=5000")
+            _ = try await store.rows("PRAGMA synchronous=NORMAL")
+            _ = try await store.rows("PRAGMA busy_timeout=5000")
             if let migrations { try await store.migrate(to: migrations) }
         } catch {
             try? await connection.close()
@@ -69,26 +71,89 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// Runs one statement as a transaction of its own (it joins a group commit).
     public func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws {
-        try await lock.withLock { _ = try await connection.query(sql, binds) }
+        try await write(savepoint: false) { transaction in try await transaction.execute(sql, binds) }
     }
 
+    /// Runs a statement outside any transaction (reads, pragmas).
     public func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await lock.withLock { try await connection.query(sql, binds) }
+        await lock.acquire(.alone)
+        defer { lock.release() }
+        return try await connection.query(sql, binds)
     }
 
-    /// Runs `body`'s statements as one transaction: all of them are kept, or none.
+    /// Runs `body`'s statements as one transaction: all of them are kept, or none. It returns
+    /// once they are committed, perhaps in one COMMIT with other transactions queued behind it.
     public func transaction<T: Sendable>(_ body: (Transaction) async throws -> T) async throws -> T {
-        try await lock.withLock {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+        try await write(savepoint: true, body)
+    }
+
+    /// One member of a group commit. Its statements run inside the group's database transaction,
+    /// under a savepoint when there may be several, so that its failure undoes only its own; a
+    /// single statement that fails is undone by SQLite itself. Should undoing fail (or SQLite
+    /// end the transaction), or the COMMIT, the whole group is rolled back and every member told.
+    private func write<T: Sendable>(savepoint: Bool, _ body: (Transaction) async throws -> T) async throws -> T {
+        await lock.acquire(.transaction)
+        if !lock.isGroupOpen {
             do {
-                let result = try await body(Transaction(connection: connection))
-                _ = try await connection.query("COMMIT")
-                return result
+                _ = try await connection.query("BEGIN IMMEDIATE")
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                lock.release()
                 throw error
             }
+            lock.groupOpened()
+        }
+        let outcome: Result<T, any Error>
+        do {
+            if savepoint { _ = try await connection.query("SAVEPOINT member") }
+            do {
+                outcome = .success(try await body(Transaction(connection: connection)))
+            } catch {
+                outcome = .failure(error)
+            }
+            if savepoint {
+                if case .failure = outcome { _ = try await connection.query("ROLLBACK TO member") }
+                _ = try await connection.query("RELEASE member")
+            } else if case .failure(let error) = outcome, !Self.undoesOnlyTheStatement(error) {
+                throw error  // SQLite may have rolled the whole transaction back: undo the group
+            }
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            lock.finishGroup(.failure(CommitGroupLock.GroupFailure(description: "a transaction of the group failed: \(error)")))
+            throw error
+        }
+        switch await lock.finishedTransaction() {
+        case .joined(.success):
+            return try outcome.get()
+        case .joined(.failure(let failure)):
+            _ = try outcome.get()
+            throw failure
+        case .commit:
+            do {
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                lock.finishGroup(.failure(CommitGroupLock.GroupFailure(description: "COMMIT failed: \(error)")))
+                throw error
+            }
+            lock.finishGroup(.success(()))
+            return try outcome.get()
+        }
+    }
+
+    /// A failed statement that SQLite undid by itself, leaving the transaction around it open
+    /// (constraint violations, SQL errors); errors of the file, memory or locks may end the
+    /// transaction instead.
+    static func undoesOnlyTheStatement(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return false }
+        switch error.reason {
+        case .error, .mismatch, .misuse, .range, .tooBig, .constraint, .constraintCheckFailed, .constraintForeignKeyFailed,
+            .constraintNotNullFailed, .constraintPrimaryKeyFailed, .constraintTriggerFailed, .constraintUniqueFailed,
+            .constraintUniqueRowIDFailed, .constraintStrictDataTypeFailed:
+            return true
+        default:
+            return false
         }
     }
 
@@ -106,7 +171,9 @@ public final class SQLiteStore: Sendable {
     }
 
     public func close() async throws {
-        try await lock.withLock { try await connection.close() }
+        await lock.acquire(.alone)
+        defer { lock.release() }
+        try await connection.close()
     }
 }
 

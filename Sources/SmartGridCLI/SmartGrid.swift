@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridHTTP
 
 /// `smartgrid`: one executable, one subcommand per role (CONTRACT section 1).
 @main
@@ -10,4 +11,10 @@ struct SmartGrid: AsyncParsableCommand {
             UpCommand.self, GatewayCommand.self, BalancerCommand.self, SubstationCommand.self, LoadTestCommand.self, SimulateCommand.self,
         ]
     )
+
+    /// `AsyncParsableCommand.main()`, with the event loops installed as the concurrency executor first.
+    static func main() async {
+        EventLoopExecutor.install()
+        await main(nil)
+    }
 }

@@ -78,6 +78,10 @@ public final class SubstationJournal: Sendable {
     /// Keeps each session's latest state, all in one transaction.
     public func record(_ sessions: [ChargingSession]) async throws {
         let rows = try Self.rows(sessions)
+        if rows.count == 1 {
+            try await store.execute(Self.upsertSession, rows[0])  // one statement: no savepoint needed
+            return
+        }
         try await store.transaction { transaction in
             for row in rows { try await transaction.execute(Self.upsertSession, row) }
         }

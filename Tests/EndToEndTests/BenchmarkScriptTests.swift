@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+/// `scripts/bench-proxy.sh` runs end to end with small numbers on the debug binary: every path
+/// answers, and the table it prints has a rate for each. Its figures are for release builds and
+/// are not asserted here (speed lives in the benchmark, not in tests).
+@Suite(.serialized) struct BenchmarkScriptTests {
+    @Test func benchProxyRunsEveryPathForASecond() throws {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("bench-proxy-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let result = try Tools.run(
+            "env",
+            [
+                "SMARTGRID_BIN=\(ServiceProcess.binary.path)", "BENCH_TIMEOUT=240", "bash", Tools.path("scripts/bench-proxy.sh").path,
+                "--seconds", "1", "--rounds", "1", "--warmup", "0", "--connections", "4", "--threads", "1", "--json", json.path,
+            ])
+        #expect(result.status == 0, "\(result.output)")
+        for row in ["HAProxy leastconn", "balancer POST /route", "gateway POST /api/v1/charge-requests"] {
+            #expect(result.output.contains("| \(row)"), "no row \(row) in:\n\(result.output)")
+        }
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+        let medians = try #require(report?["medians"] as? [String: [String: Any]])
+        for path in ["haproxy", "balancer", "gateway"] {
+            let rate = medians[path]?["rps"] as? Double ?? 0
+            #expect(rate > 0, "\(path) served no request: \(result.output)")
+            #expect((medians[path]?["non2xx"] as? Int ?? -1) == 0, "\(path) answered something other than 201: \(result.output)")
+        }
+    }
+}

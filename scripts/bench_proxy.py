@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of the balancing hop (issue #14), driven by scripts/bench-proxy.sh.
+
+Starts four fresh substations that admit every car (sessions leave after 0.1 s real time) for
+every run, then puts in front of them, in turn:
+  haproxy   HAProxy `balance leastconn` -> substations' POST /sessions
+  balancer  smartgrid balancer POST /route -> same substations
+  gateway   smartgrid gateway POST /api/v1/charge-requests (SQLite, durable) -> balancer -> substations
+and loads each with the same wrk command, A B C A B C over several rounds. Prints req/s, p50,
+p99, CPU per request of the balancing process(es) (utime+stime from /proc/PID/stat), their peak
+RSS (VmHWM), and each median's ratio to HAProxy's. Everything listens on 127.0.0.1, every process
+started is stopped by its pid, every wait is bounded.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PATHS = ["haproxy", "balancer", "gateway"]
+
+LUA = r"""
+-- A fresh session id per request (substations answer a repeated id with the same session).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  n = 0
+  tag = args[1] or "run"
+  withId = args[2] == "id"
+end
+function request()
+  n = n + 1
+  local body
+  if withId then
+    body = string.format('{"id":"%s-%d-%d","vehicleId":"EV-%d","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}', tag, tid, n, n)
+  else
+    body = string.format('{"vehicleId":"EV-%d","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}', n)
+  end
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+class Processes:
+    """Everything one run started, stopped by pid."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.started = []
+
+    def start(self, name, argv):
+        out = open(os.path.join(self.folder, name + ".log"), "wb")
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.started.append((name, process))
+        return process
+
+    def stop_all(self):
+        for _, process in reversed(self.started):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for name, process in reversed(self.started):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                log(f"  {name} (pid {process.pid}) did not stop on SIGTERM: killed")
+                process.kill()
+                process.wait(timeout=5)
+        self.started = []
+
+    def check_alive(self):
+        for name, process in self.started:
+            if process.poll() is not None:
+                tail = open(os.path.join(self.folder, name + ".log"), errors="replace").read()[-2000:]
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
+
+
+def http(method, url, body=None, timeout=2.0):
+    data = body.encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None, b""
+
+
+def wait_until(what, check, processes, limit=60.0):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        processes.check_alive()
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out after {limit:.0f}s waiting for {what}")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    # after the command: state is field 3, utime 14 and stime 15 (1-based over the whole line)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def duration_ms(text):
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        return float("nan")
+    value, unit = float(match.group(1)), match.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(output):
+    result = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "requests": 0, "errors": 0, "non2xx": 0}
+    for line in output.splitlines():
+        line = line.strip()
+        if line.startswith("Requests/sec:"):
+            result["rps"] = float(line.split()[1])
+        elif line.startswith("50%"):
+            result["p50"] = duration_ms(line.split()[1])
+        elif line.startswith("99%"):
+            result["p99"] = duration_ms(line.split()[1])
+        elif re.match(r"\d+ requests in", line):
+            result["requests"] = int(line.split()[0])
+        elif line.startswith("Non-2xx or 3xx responses:"):
+            result["non2xx"] = int(line.split()[-1])
+        elif line.startswith("Socket errors:"):
+            result["errors"] = sum(int(n) for n in re.findall(r"\d+", line))
+    return result
+
+
+class Bench:
+    def __init__(self, options):
+        self.options = options
+        self.binary = options.binary
+        self.port = random.randint(20000, 50000)
+        self.folder = tempfile.mkdtemp(prefix="bench-proxy-")
+        self.lua = os.path.join(self.folder, "post.lua")
+        with open(self.lua, "w") as script:
+            script.write(LUA)
+
+    def next_port(self):
+        # A port the system says is free now (other engineers' tests share this machine's loopback).
+        while True:
+            self.port = self.port + 1 if self.port < 60000 else 20000
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.bind(("127.0.0.1", self.port))
+                except OSError:
+                    continue
+            return self.port
+
+    def substations(self, processes, run_folder):
+        urls = []
+        for index in range(1, 5):
+            port = self.next_port()
+            data_dir = os.path.join(run_folder, f"substation-{index}") if self.options.substation_durability else "none"
+            processes.start(
+                f"substation-{index}",
+                [
+                    self.binary, "substation", "--id", f"S{index}", "--port", str(port), "--log-level", "error",
+                    "--capacity-kw", "1000000", "--charging-points", "100000", "--point-max-kw", "50",
+                    "--base-load", "0", "--time-scale", "600", "--data-dir", data_dir,
+                ],
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            wait_until(f"substation {url}", lambda url=url: http("GET", url + "/health")[0] == 200, processes)
+        return urls
+
+    def haproxy(self, processes, run_folder, urls):
+        port = self.next_port()
+        servers = "\n".join(f"    server s{i} {url[len('http://'):]} maxconn 1000" for i, url in enumerate(urls, 1))
+        config = os.path.join(run_folder, "haproxy.cfg")
+        with open(config, "w") as file:
+            file.write(
+                f"""global
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+frontend charge
+    bind 127.0.0.1:{port}
+    default_backend substations
+backend substations
+    balance leastconn
+{servers}
+"""
+            )
+        process = processes.start("haproxy", ["haproxy", "-db", "-f", config])
+        url = f"http://127.0.0.1:{port}/sessions"
+        return url, [process], True
+
+    def balancer(self, processes, urls):
+        port = self.next_port()
+        argv = [self.binary, "balancer", "--port", str(port), "--log-level", "error"]
+        for url in urls:
+            argv += ["--substation", url]
+        process = processes.start("balancer", argv)
+        base = f"http://127.0.0.1:{port}"
+
+        def all_up():
+            status, body = http("GET", base + "/substations")
+            if status != 200:
+                return False
+            view = json.loads(body)
+            return all(s.get("up") and s.get("id") for s in view.get("substations", []))
+
+        wait_until("the balancer to see every substation up", all_up, processes)
+        return base, process
+
+    def gateway(self, processes, run_folder, balancer_url):
+        port = self.next_port()
+        process = processes.start(
+            "gateway",
+            [
+                self.binary, "gateway", "--port", str(port), "--log-level", "error", "--balancer", balancer_url,
+                "--data-dir", os.path.join(run_folder, "gateway"),
+            ],
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_until(f"gateway {base}", lambda: http("GET", base + "/health")[0] == 200, processes)
+        return process, base
+
+    def wrk(self, url, seconds, tag, with_id):
+        argv = [
+            "wrk", f"-t{self.options.threads}", f"-c{self.options.connections}", f"-d{seconds}s", "--latency",
+            "-s", self.lua, url, "--", tag, "id" if with_id else "noid",
+        ]
+        completed = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+        if completed.returncode != 0:
+            raise RuntimeError(f"wrk failed: {completed.stderr}")
+        return parse_wrk(completed.stdout)
+
+    def run(self, path, round_number):
+        run_folder = os.path.join(self.folder, f"{path}-{round_number}")
+        os.makedirs(run_folder)
+        processes = Processes(run_folder)
+        try:
+            urls = self.substations(processes, run_folder)
+            if path == "haproxy":
+                target, front, with_id = self.haproxy(processes, run_folder, urls)
+                wait_until(
+                    "haproxy",
+                    lambda: http("POST", target, '{"vehicleId":"EV-0","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}')[0] == 201,
+                    processes)
+            elif path == "balancer":
+                base, process = self.balancer(processes, urls)
+                target, front, with_id = base + "/route", [process], True
+            else:
+                balancer_url, balancer = self.balancer(processes, urls)
+                gateway, base = self.gateway(processes, run_folder, balancer_url)
+                target, front, with_id = base + "/api/v1/charge-requests", [gateway, balancer], False
+            probe = '{"vehicleId":"EV-0","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}'
+            status, body = http("POST", target, probe, timeout=5)
+            if status != 201:
+                raise RuntimeError(f"{path}: a probe POST {target} answered {status}: {body[:300]!r}")
+            if self.options.warmup > 0:
+                self.wrk(target, self.options.warmup, "warm", with_id)
+            processes.check_alive()
+            before = [cpu_seconds(p.pid) for p in front]
+            substations_before = [cpu_seconds(p.pid) for name, p in processes.started if name.startswith("substation")]
+            result = self.wrk(target, self.options.seconds, "main", with_id)
+            after = [cpu_seconds(p.pid) for p in front]
+            substations_after = [cpu_seconds(p.pid) for name, p in processes.started if name.startswith("substation")]
+            processes.check_alive()
+            requests = max(1, result["requests"])
+            result["cpu_us"] = (sum(after) - sum(before)) / requests * 1e6
+            result["substation_cpu_us"] = (sum(substations_after) - sum(substations_before)) / requests * 1e6
+            result["rss_mb"] = max(peak_rss_mb(p.pid) for p in front)
+            result["substation_rss_mb"] = max(peak_rss_mb(p.pid) for name, p in processes.started if name.startswith("substation"))
+            return result
+        finally:
+            processes.stop_all()
+            if not self.options.keep:
+                shutil.rmtree(run_folder, ignore_errors=True)
+
+
+def fmt(value, digits=0):
+    return "-" if value != value else f"{value:,.{digits}f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True, help="the smartgrid executable")
+    parser.add_argument("--seconds", type=float, default=8, help="measured seconds of wrk per run")
+    parser.add_argument("--warmup", type=float, default=1, help="unmeasured seconds of wrk before each run (0: none)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated subset of " + ",".join(PATHS))
+    parser.add_argument("--no-substation-durability", dest="substation_durability", action="store_false",
+                        help="substations keep nothing (--data-dir none); by default each journals to SQLite")
+    parser.add_argument("--json", help="also write every run and the medians to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the run folders (logs, databases)")
+    options = parser.parse_args()
+    options.seconds = int(options.seconds) if options.seconds == int(options.seconds) else options.seconds
+    paths = [p for p in options.paths.split(",") if p]
+    for p in paths:
+        if p not in PATHS:
+            parser.error(f"unknown path {p}")
+
+    # Stopped from outside (timeout, Ctrl-C): unwind, so every run stops what it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    bench = Bench(options)
+    runs = {p: [] for p in paths}
+    try:
+        for round_number in range(1, options.rounds + 1):
+            for path in paths:
+                result = bench.run(path, round_number)
+                runs[path].append(result)
+                log(
+                    f"round {round_number} {path:8}  {fmt(result['rps'])} req/s  p50 {fmt(result['p50'], 2)} ms  "
+                    f"p99 {fmt(result['p99'], 2)} ms  cpu {fmt(result['cpu_us'], 1)} us/req  rss {fmt(result['rss_mb'], 1)} MB  "
+                    f"(substations {fmt(result['substation_cpu_us'], 1)} us/req, {fmt(result['substation_rss_mb'], 1)} MB; "
+                    f"non-2xx {result['non2xx']}, socket errors {result['errors']})"
+                )
+    finally:
+        if not options.keep:
+            shutil.rmtree(bench.folder, ignore_errors=True)
+
+    def median(path, key):
+        values = [r[key] for r in runs[path] if r[key] == r[key]]
+        return statistics.median(values) if values else float("nan")
+
+    medians = {p: {k: median(p, k) for k in ["rps", "p50", "p99", "cpu_us", "rss_mb", "substation_cpu_us", "substation_rss_mb"]}
+               for p in paths}
+    for p in paths:
+        medians[p]["non2xx"] = sum(r["non2xx"] for r in runs[p])
+        medians[p]["errors"] = sum(r["errors"] for r in runs[p])
+    labels = {
+        "haproxy": "HAProxy leastconn -> POST /sessions",
+        "balancer": "balancer POST /route",
+        "gateway": "gateway POST /api/v1/charge-requests",
+    }
+    print(
+        f"wrk -t{options.threads} -c{options.connections} -d{options.seconds}s, 4 substations "
+        f"({'journaled' if options.substation_durability else 'in memory'}), medians of {options.rounds} round(s); "
+        f"CPU and RSS of the balancing process (gateway path: gateway + balancer)"
+    )
+    print("| path | req/s | p50 ms | p99 ms | CPU us/req | peak RSS MB | vs HAProxy: req/s, p99, CPU |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    base = medians.get("haproxy")
+    for p in paths:
+        m = medians[p]
+        ratio = "-"
+        if base and p != "haproxy" and base["rps"] > 0:
+            ratio = (f"{m['rps'] / base['rps']:.2f}x, {m['p99'] / base['p99']:.2f}x, "
+                     f"{m['cpu_us'] / base['cpu_us']:.2f}x" if base["cpu_us"] > 0 else f"{m['rps'] / base['rps']:.2f}x")
+        print(f"| {labels[p]} | {fmt(m['rps'])} | {fmt(m['p50'], 2)} | {fmt(m['p99'], 2)} | {fmt(m['cpu_us'], 1)} | "
+              f"{fmt(m['rss_mb'], 1)} | {ratio} |")
+    bad = {p: (medians[p]["non2xx"], medians[p]["errors"]) for p in paths if medians[p]["non2xx"] or medians[p]["errors"]}
+    if bad:
+        print("warning: answers other than 201 or socket errors: " +
+              ", ".join(f"{p}: {n} non-2xx, {e} socket errors" for p, (n, e) in bad.items()))
+    if options.json:
+        with open(options.json, "w") as file:
+            json.dump({"options": vars(options), "runs": runs, "medians": medians}, file, indent=2)
+    if any(medians[p]["rps"] <= 0 for p in paths):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
