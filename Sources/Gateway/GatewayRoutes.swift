@@ -33,6 +33,13 @@ struct GatewayRoutes: Sendable {
             try await book(WaitRequest(charge: .legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased())))
         }
         router.get("/health") { _, _ in try WireJSON.response(["status": "ok", "service": "gateway"]) }
+        // Readiness includes the database: a gateway that cannot reach it takes no traffic.
+        router.get("/ready") { _, _ in
+            if let store = directory as? any StoreReadiness, await !store.isReachable() {
+                throw Problem.storageUnavailable("the gateway cannot reach its database")
+            }
+            return try WireJSON.response(["status": "ready", "service": "gateway"])
+        }
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -112,7 +119,7 @@ struct GatewayRoutes: Sendable {
         let chargeRequest = try validated(json)
         let fingerprint = String(decoding: (try? WireJSON.encoder.encode(json)) ?? Data(), as: UTF8.self)
         let outcome: BookingOutcome
-        switch idempotency.check(key: key, fingerprint: fingerprint) {
+        switch try await idempotency.check(key: key, fingerprint: fingerprint) {
         case .replay(let answer):
             return answer.response(replayed: true)
         case .conflict:
@@ -175,7 +182,7 @@ struct GatewayRoutes: Sendable {
     /// waiting list when nothing can admit it now (or cars already wait: first come, first
     /// served). Throws only when nothing was booked.
     private func bookAnswer(_ wait: WaitRequest, orderId: String) async throws -> BookingOutcome {
-        if wait.maxWaitMinutes > 0, waitingList.count > 0 { return try await enqueue(wait, orderId: orderId, retryAfterSeconds: 5) }
+        if wait.maxWaitMinutes > 0, try await waitingList.hasWaiting() { return try await enqueue(wait, orderId: orderId, retryAfterSeconds: 5) }
         let order = SessionOrder(id: orderId, request: wait.charge)
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
@@ -291,7 +298,7 @@ struct GatewayRoutes: Sendable {
         if cancel, let entry = try await cancelWaiting(id, now: now) {
             return try WireJSON.response(QueuedChargeRequest(entry, status: "cancelled", position: nil, estimatedStartAt: nil))
         }
-        switch waitingList.place(of: id) {
+        switch try await waitingList.place(of: id) {
         case .waiting(let position, let entry):
             let estimate = await StartEstimate(balancer: balancer).secondsUntilFree(position: position).map { now + $0 }
             return try WireJSON.response(QueuedChargeRequest(entry, status: "queued", position: position, estimatedStartAt: estimate))

@@ -25,7 +25,7 @@ struct WaitingListWorker: Service {
     /// One round: expire, then place from the head while there is room.
     func admitWhatFits() async {
         await waitingList.expire(now: now())
-        while let head = waitingList.head {
+        while let head = await waitingList.nextHead(now: now()) {
             guard await place(head) else { return }
         }
     }
@@ -57,6 +57,7 @@ struct WaitingListWorker: Service {
             guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data) else { return false }
             return await admitted(entry, at: SessionLocation(substationId: session.substationId))
         case 503:
+            await waitingList.release(entry.orderId)
             return false  // no room yet: the head keeps its place
         default:
             // The request itself was refused (it was valid when it joined): it cannot wait for room.
