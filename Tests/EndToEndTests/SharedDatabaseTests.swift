@@ -25,7 +25,7 @@ struct SharedDatabaseTests {
         return try await (first, second)
     }
 
-    static let body: [String: Any] = ["vehicleId": "EV-shared", "energyKWh": 30, "maxPowerKW": 11]
+    static var body: [String: Any] { ["vehicleId": "EV-shared", "energyKWh": 30, "maxPowerKW": 11] }
 
     static func keyed(_ http: TestHTTP, _ url: String, key: String, _ object: [String: Any]) async throws -> TestHTTP.Answer {
         try await http.send(
