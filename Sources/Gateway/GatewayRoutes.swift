@@ -35,6 +35,13 @@ struct GatewayRoutes: Sendable {
             try await book(WaitRequest(charge: .legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased())))
         }
         router.get("/health") { _, _ in try WireJSON.response(["status": "ok", "service": "gateway"]) }
+        // Readiness includes the database: a gateway that cannot reach it takes no traffic.
+        router.get("/ready") { _, _ in
+            if let store = directory as? any StoreReadiness, await !store.isReachable() {
+                throw Problem.storageUnavailable("the gateway cannot reach its database")
+            }
+            return try WireJSON.response(["status": "ready", "service": "gateway"])
+        }
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -115,7 +122,7 @@ struct GatewayRoutes: Sendable {
         let chargeRequest = try validated(json)
         let fingerprint = String(decoding: (try? WireJSON.encoder.encode(json)) ?? Data(), as: UTF8.self)
         let outcome: BookingOutcome
-        switch idempotency.check(key: key, fingerprint: fingerprint) {
+        switch try await idempotency.check(key: key, fingerprint: fingerprint) {
         case .replay(let answer):
             return answer.response(replayed: true)
         case .conflict:
@@ -178,7 +185,7 @@ struct GatewayRoutes: Sendable {
     /// waiting list when nothing can admit it now (or cars already wait: first come, first
     /// served). Throws only when nothing was booked.
     private func bookAnswer(_ wait: WaitRequest, orderId: String) async throws -> BookingOutcome {
-        if wait.maxWaitMinutes > 0, waitingList.count > 0 { return try await enqueue(wait, orderId: orderId, retryAfterSeconds: 5) }
+        if wait.maxWaitMinutes > 0, try await waitingList.hasWaiting() { return try await enqueue(wait, orderId: orderId, retryAfterSeconds: 5) }
         let order = SessionOrder(id: orderId, request: wait.charge)
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {
@@ -233,7 +240,7 @@ struct GatewayRoutes: Sendable {
     /// as undone): it is fenced off everywhere (a tombstone at every substation, so a late copy
     /// can never start), and the key's retry places a fresh order.
     private func resolveAnswer(_ wait: WaitRequest, key: String, orderId: String) async throws -> BookingOutcome {
-        if case .waiting(let position, let entry) = waitingList.place(of: orderId) {
+        if case .waiting(let position, let entry) = try await waitingList.place(of: orderId) {
             return try await queuedAnswer(entry, position: position)
         }
         let found: UpstreamResponse
@@ -311,7 +318,7 @@ struct GatewayRoutes: Sendable {
             if entry.placing { await undo.undoNow(sessionId: id, at: "balancer") }
             return try WireJSON.response(QueuedChargeRequest(entry, status: "cancelled", position: nil, estimatedStartAt: nil))
         }
-        switch waitingList.place(of: id) {
+        switch try await waitingList.place(of: id) {
         case .waiting where cancel:
             // It left the line in the same instant (admitted): end its session instead, once recorded.
             if let location = try? await directory.location(of: id) { return try await session(id: id, at: location, cancel: true) }

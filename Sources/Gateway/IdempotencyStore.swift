@@ -8,10 +8,15 @@ import Synchronization
 /// The gateway's idempotency ledger behind a lock, with an archive (when there is one) that
 /// keeps each key's order id before the order is placed and its final answer before the client
 /// hears it. Keys live 24 h.
+///
+/// With a shared archive (several gateways on one database), the archive is the authority: a
+/// key this process has not answered or is not placing is claimed there, and the database's
+/// unique key decides which gateway places the order.
 final class IdempotencyStore: Sendable {
     typealias Ledger = IdempotencyLedger<GatewayRoutes.BookingAnswer>
     private let ledger: Mutex<Ledger>
     private let archive: (any IdempotencyArchive)?
+    private let shared: (any SharedIdempotencyArchive)?
     private let now: @Sendable () -> Double
 
     /// - Parameters:
@@ -24,29 +29,62 @@ final class IdempotencyStore: Sendable {
         fateWindowSeconds: Double, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.archive = archive
+        self.shared = archive as? any SharedIdempotencyArchive
         self.now = now
         var ledger = Ledger(fateWindowSeconds: fateWindowSeconds)
         for answer in restored {
-            var headers = HTTPFields()
-            for (name, value) in answer.headers {
-                if let field = HTTPField.Name(name) { headers[field] = value }
-            }
-            let booking = GatewayRoutes.BookingAnswer(status: answer.status, headers: headers, body: ByteBuffer(bytes: answer.body))
-            ledger.record(key: answer.key, fingerprint: answer.fingerprint, answer: booking, now: answer.answeredAt)
+            ledger.record(key: answer.key, fingerprint: answer.fingerprint, answer: Self.booking(answer), now: answer.answeredAt)
         }
         for order in restoredOrders { ledger.restore(order) }
         self.ledger = Mutex(ledger)
     }
 
-    func check(key: String, fingerprint: String) -> Ledger.Verdict {
+    private static func booking(_ answer: ArchivedAnswer) -> GatewayRoutes.BookingAnswer {
+        var headers = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return GatewayRoutes.BookingAnswer(status: answer.status, headers: headers, body: ByteBuffer(bytes: answer.body))
+    }
+
+    /// What to do with a request carrying `key`. Throws a 503 problem when the shared archive
+    /// cannot be reached.
+    func check(key: String, fingerprint: String) async throws -> Ledger.Verdict {
         let now = now()
-        return ledger.withLock { $0.check(key: key, fingerprint: fingerprint, now: now, newOrderId: { UUID().uuidString.lowercased() }) }
+        guard let shared else {
+            return ledger.withLock { $0.check(key: key, fingerprint: fingerprint, now: now, newOrderId: { UUID().uuidString.lowercased() }) }
+        }
+        if let known = ledger.withLock({ $0.known(key: key, fingerprint: fingerprint, now: now) }) { return known }
+        let (fateWindow, lifetime) = ledger.withLock { ($0.fateWindowSeconds, $0.lifetimeSeconds) }
+        let claim: IdempotencyClaim
+        do {
+            claim = try await shared.claim(
+                BoundOrder(key: key, fingerprint: fingerprint, orderId: UUID().uuidString.lowercased(), since: now),
+                fateWindowSeconds: fateWindow, lifetimeSeconds: lifetime)
+        } catch {
+            throw Problem.storageUnavailable("the gateway could not reach its database, so nothing was booked; retry")
+        }
+        switch claim {
+        case .claimed(let bound):
+            ledger.withLock { $0.place(bound) }
+            return .proceed(orderId: bound.orderId)
+        case .takenOver(let bound):
+            ledger.withLock { $0.place(bound) }
+            return .resolve(orderId: bound.orderId)
+        case .bound(let bound):
+            return bound.fingerprint == fingerprint ? .inProgress : .conflict
+        case .answered(let answer):
+            guard answer.fingerprint == fingerprint else { return .conflict }
+            let booking = Self.booking(answer)
+            ledger.withLock { $0.record(key: key, fingerprint: fingerprint, answer: booking, now: answer.answeredAt) }
+            return .replay(booking)
+        }
     }
 
     /// Keeps the key's order id before the order is placed; if it cannot be kept, the key is
-    /// forgotten and nothing is placed.
+    /// forgotten and nothing is placed. (A shared archive bound it when it was claimed.)
     func bind(key: String) async throws {
-        guard let archive, let bound = ledger.withLock({ $0.boundOrder(key: key) }) else { return }
+        guard shared == nil, let archive, let bound = ledger.withLock({ $0.boundOrder(key: key) }) else { return }
         do {
             try await archive.bind(bound)
         } catch {

@@ -31,7 +31,7 @@ struct WaitingListWorker: Service {
             // Its last attempt may have landed: withdraw it everywhere, so nobody charges untold.
             await undo.undoNow(sessionId: gone.orderId, at: "balancer")
         }
-        while let head = waitingList.head {
+        while let head = await waitingList.nextHead(now: now()) {
             guard await place(head) else { return }
         }
     }

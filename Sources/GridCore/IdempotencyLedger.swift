@@ -72,6 +72,26 @@ public struct IdempotencyLedger<Answer: Sendable>: Sendable {
         }
     }
 
+    /// What this process alone can tell about `key`, without changing anything: its final answer
+    /// (replay or conflict), or an attempt under way here (in progress or conflict); nil otherwise.
+    /// For a ledger shared through a database, which decides the rest.
+    public func known(key: String, fingerprint: String, now: Double) -> Verdict? {
+        switch entries[key] {
+        case .done(let recorded, let answer, let at) where now - at < lifetimeSeconds:
+            return recorded == fingerprint ? .replay(answer) : .conflict
+        case .placing(let bound) where now - bound.since < lifetimeSeconds:
+            return bound.fingerprint == fingerprint ? .inProgress : .conflict
+        default:
+            return nil
+        }
+    }
+
+    /// An attempt for `bound` starts in this process (the shared store gave it the key).
+    public mutating func place(_ bound: BoundOrder) {
+        if entries[bound.key] == nil { order.append(bound.key) }
+        entries[bound.key] = .placing(bound)
+    }
+
     /// The order under `key`, while it has no final answer.
     public func boundOrder(key: String) -> BoundOrder? {
         switch entries[key] {

@@ -8,6 +8,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
     @OptionGroup var data: DataOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "A balancer's base URL; repeat for several (requests are spread over them in turn).")
     var balancer: [String] = ["http://127.0.0.1:7001"]
@@ -31,13 +32,15 @@ struct GatewayCommand: AsyncParsableCommand {
             server: server.settings(defaultPort: 7000), balancerURLs: try balancer.map { try serviceURL($0, flag: "--balancer") },
             rateLimitPerSecond: rateLimit)
         configuration.maxQueue = maxQueue
-        let storage = try await GatewayStorage.open(folder: data.folder, now: Date().timeIntervalSince1970)
+        let storage = try await GatewayStorage.open(
+            folder: data.folder, database: try database.url(), logger: configuration.server.logger("smartgrid.database"),
+            now: Date().timeIntervalSince1970)
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         let app = buildGatewayApplication(
             configuration, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: configuration),
-            directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers, restoredOrders: storage.restoredOrders,
-            waitingListStore: storage.database, restoredWaitingLine: storage.restoredWaitingLine,
+            directory: storage.directory, idempotencyArchive: storage.archive, restoredAnswers: storage.restoredAnswers,
+            restoredOrders: storage.restoredOrders, waitingListStore: storage.waitingListStore, restoredWaitingLine: storage.restoredWaitingLine,
             onListening: announce("gateway"))
-        try await runServices([client, app], logger: configuration.server.logger("smartgrid")) { await storage.close() }
+        try await runServices(storage.services + [client, app], logger: configuration.server.logger("smartgrid")) { await storage.close() }
     }
 }

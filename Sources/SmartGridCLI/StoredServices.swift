@@ -1,18 +1,31 @@
 import Gateway
 import GridCore
 import GridHTTP
+import Logging
 import ServiceLifecycle
 import Substation
 
-/// The gateway's storage: durable in `folder`, or in memory when there is none.
+/// The gateway's storage: shared in PostgreSQL (`--database`), durable in `folder` (SQLite), or
+/// in memory when there is neither.
 struct GatewayStorage {
     var database: GatewayDatabase?
     var directory: any SessionDirectory
     var restoredAnswers: [ArchivedAnswer]
     var restoredOrders: [BoundOrder]
     var restoredWaitingLine: (waiting: [WaitingLine.Entry], ended: [(WaitingLine.Ending, WaitingLine.Entry)]) = ([], [])
+    var archive: (any IdempotencyArchive)?
+    var waitingListStore: (any WaitingListStore)?
+    /// Services the storage needs running (the PostgreSQL pool), listed before the servers.
+    var services: [any Service] = []
 
-    static func open(folder: String?, now: Double) async throws -> GatewayStorage {
+    static func open(folder: String?, database url: DatabaseURL?, logger: Logger, now: Double) async throws -> GatewayStorage {
+        if let url {
+            // The database is the authority: nothing is restored into the process.
+            let shared = try await PostgresGatewayDatabase.open(url, logger: logger)
+            return GatewayStorage(
+                database: nil, directory: shared, restoredAnswers: [], restoredOrders: [], archive: shared, waitingListStore: shared,
+                services: [shared.client])
+        }
         guard let folder else {
             return GatewayStorage(database: nil, directory: InMemorySessionDirectory(), restoredAnswers: [], restoredOrders: [])
         }
@@ -22,7 +35,8 @@ struct GatewayStorage {
             let orders = try await database.boundOrders(since: now - 24 * 3600)
             let line = try await database.waitingLine(endedLimit: 20_000)
             return GatewayStorage(
-                database: database, directory: database, restoredAnswers: answers, restoredOrders: orders, restoredWaitingLine: line)
+                database: database, directory: database, restoredAnswers: answers, restoredOrders: orders, restoredWaitingLine: line,
+                archive: database, waitingListStore: database)
         } catch {
             try? await database.close()
             throw error

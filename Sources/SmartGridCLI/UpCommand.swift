@@ -52,6 +52,7 @@ struct UpCommand: AsyncParsableCommand {
     var allocation: PowerAllocation = .best
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var database: DatabaseOptions
 
     enum PrometheusMode: String, ExpressibleByArgument, CaseIterable {
         case auto, off
@@ -87,10 +88,11 @@ struct UpCommand: AsyncParsableCommand {
             logger.logLevel = logLevel.level
             return logger
         }
-        let storage = try await GatewayStorage.open(folder: data.folder, now: Date().timeIntervalSince1970)
+        let storage = try await GatewayStorage.open(
+            folder: data.folder, database: try database.url(), logger: logger("smartgrid.database"), now: Date().timeIntervalSince1970)
         let board = ReadyBoard(expected: substations + 2)
         let client = HTTPClientService(client: HTTPClientService.makeClient())
-        var services: [any Service] = [client]
+        var services: [any Service] = storage.services + [client]
         var substationURLs: [String] = []
         var substationRuns: [SubstationRun] = []
         var totalPoints = 0
@@ -125,8 +127,8 @@ struct UpCommand: AsyncParsableCommand {
         services.append(
             buildGatewayApplication(
                 gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway),
-                directory: storage.directory, idempotencyArchive: storage.database, restoredAnswers: storage.restoredAnswers, restoredOrders: storage.restoredOrders,
-                waitingListStore: storage.database, restoredWaitingLine: storage.restoredWaitingLine,
+                directory: storage.directory, idempotencyArchive: storage.archive, restoredAnswers: storage.restoredAnswers,
+                restoredOrders: storage.restoredOrders, waitingListStore: storage.waitingListStore, restoredWaitingLine: storage.restoredWaitingLine,
                 onListening: board.report("gateway")))
 
         if prometheus == .auto {

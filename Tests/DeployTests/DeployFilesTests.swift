@@ -103,11 +103,13 @@ import Testing
     }
 
     @Test func kubernetesSchemasAcceptTheManifests() throws {
-        let files = ["namespace.yaml", "substation.yaml", "balancer.yaml", "gateway.yaml"].map { "deploy/k8s/\($0)" }
+        let files = ["namespace.yaml", "substation.yaml", "balancer.yaml", "postgres.yaml", "gateway.yaml"].map { "deploy/k8s/\($0)" }
         let (status, output) = try Self.run("python3", ["-m", "kubernetes_validate", "--strict", "--quiet"] + files)
         #expect(status == 0, "kubernetes-validate: \(output)")
         let kustomization = try #require(try Self.yamlDocuments("deploy/k8s/kustomization.yaml").first as? [String: Any])
         #expect(
-            Set(kustomization["resources"] as? [String] ?? []) == ["namespace.yaml", "substation.yaml", "balancer.yaml", "gateway.yaml"])
+            Set(kustomization["resources"] as? [String] ?? []) == [
+                "namespace.yaml", "substation.yaml", "balancer.yaml", "postgres.yaml", "gateway.yaml",
+            ])
     }
 }

@@ -31,8 +31,8 @@ import Testing
             #expect(list.count == 1)
             await list.expire(now: 1_060)
             #expect(list.count == 0)
-            guard case .ended(.expired, _)? = list.place(of: "late") else {
-                Issue.record("not expired: \(String(describing: list.place(of: "late")))")
+            guard case .ended(.expired, _)? = try await list.place(of: "late") else {
+                Issue.record("not expired: \("not ended")")
                 return
             }
             let kept = try await database.waitingLine(endedLimit: 10)
