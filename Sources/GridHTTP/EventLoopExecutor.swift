@@ -6,12 +6,15 @@ import NIOPosix
 /// Without it a request hops from the event loop that read it to the concurrency pool that runs
 /// its handler, to the event loop of the upstream connection and back, and both pools compete
 /// for the same cores; with it the handler, its HTTP client calls and its answer mostly stay on
-/// one thread. `SMARTGRID_EVENT_LOOP_EXECUTOR=0` leaves the default pool (to compare).
+/// one thread. Opt-in with `SMARTGRID_EVENT_LOOP_EXECUTOR=1`: with it on, the OCPP 2.0.1
+/// offline-charger test failed reproducibly (a charge point's limit never rose after another's
+/// link timed out), and the shared-database restart test hung once, so it stays off by default
+/// until that is understood.
 public enum EventLoopExecutor {
     /// Call first thing in `main`, before any task starts; true when installed.
     @discardableResult
     public static func install() -> Bool {
-        guard ProcessInfo.processInfo.environment["SMARTGRID_EVENT_LOOP_EXECUTOR"] != "0" else { return false }
+        guard ProcessInfo.processInfo.environment["SMARTGRID_EVENT_LOOP_EXECUTOR"] == "1" else { return false }
         return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }
