@@ -6,8 +6,12 @@
 # and peak RSS of the balancing process, and each ratio to HAProxy (medians over the rounds).
 #
 #   scripts/bench-proxy.sh [--seconds 8] [--rounds 3] [--connections 32] [--threads 2] [--warmup 1]
-#                          [--paths haproxy,balancer,gateway] [--no-substation-durability]
-#                          [--json FILE] [--keep] [--debug]
+#                          [--paths haproxy,balancer,gateway,gateway-pg] [--no-substation-durability]
+#                          [--postgres] [--json FILE] [--keep] [--debug]
+#
+# --postgres also runs the gateway on PostgreSQL (path gateway-pg) against a private cluster it
+# starts (initdb in a temporary folder as the postgres user, 127.0.0.1:55433) and stops, and
+# prints its rate against the gateway on SQLite.
 #
 # Builds release once (`swift build -c release --product smartgrid`) unless SMARTGRID_BIN names a
 # binary; --debug uses the debug build instead (for a smoke test, not for figures). Installs
@@ -17,9 +21,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 configuration=release
+postgres=0
 arguments=()
 for argument in "$@"; do
-    if [[ $argument == --debug ]]; then configuration=debug; else arguments+=("$argument"); fi
+    case $argument in
+        --debug) configuration=debug ;;
+        --postgres) postgres=1 ;;
+        *) arguments+=("$argument") ;;
+    esac
 done
 
 missing=()
@@ -42,5 +51,20 @@ else
 fi
 [[ -x $bin ]] || { echo "error: no smartgrid executable at $bin" >&2; exit 1; }
 
-exec timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-3600}" \
+if ((postgres)); then
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    [[ -n $pg_bin && -x $pg_bin/initdb ]] || { echo "error: --postgres needs Debian's postgresql (apt-get install postgresql)" >&2; exit 1; }
+    pg_dir=$(mktemp -d /tmp/smartgrid-bench-pg.XXXXXX)
+    chown postgres "$pg_dir"
+    as_postgres() { if [[ $(id -un) == postgres ]]; then "$@"; else runuser -u postgres -- "$@"; fi; }
+    printf 'smartgrid-bench\n' >"$pg_dir/password"
+    chown postgres "$pg_dir/password"
+    as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=scram-sha-256 --pwfile="$pg_dir/password" >/dev/null
+    printf "listen_addresses = '127.0.0.1'\nport = 55433\nunix_socket_directories = '%s'\n" "$pg_dir" >>"$pg_dir/data/postgresql.conf"
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 30 start >/dev/null
+    trap 'as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
+    arguments+=(--database "postgres://postgres:smartgrid-bench@127.0.0.1:55433/postgres")
+fi
+
+timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-3600}" \
     python3 scripts/bench_proxy.py --binary "$bin" ${arguments[@]+"${arguments[@]}"}

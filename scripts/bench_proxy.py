@@ -29,7 +29,9 @@ import urllib.error
 import urllib.request
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PATHS = ["haproxy", "balancer", "gateway"]
+PATHS = ["haproxy", "balancer", "gateway", "gateway-pg"]
+# The paths run when --paths is not given: gateway-pg only with --database.
+DEFAULT_PATHS = ["haproxy", "balancer", "gateway"]
 
 LUA = r"""
 -- A fresh session id per request (substations answer a repeated id with the same session).
@@ -242,14 +244,12 @@ backend substations
         wait_until("the balancer to see every substation up", all_up, processes)
         return base, process
 
-    def gateway(self, processes, run_folder, balancer_url):
+    def gateway(self, processes, run_folder, balancer_url, database=None):
         port = self.next_port()
+        storage = ["--database", database] if database else ["--data-dir", os.path.join(run_folder, "gateway")]
         process = processes.start(
             "gateway",
-            [
-                self.binary, "gateway", "--port", str(port), "--log-level", "error", "--balancer", balancer_url,
-                "--data-dir", os.path.join(run_folder, "gateway"),
-            ],
+            [self.binary, "gateway", "--port", str(port), "--log-level", "error", "--balancer", balancer_url] + storage,
         )
         base = f"http://127.0.0.1:{port}"
         wait_until(f"gateway {base}", lambda: http("GET", base + "/health")[0] == 200, processes)
@@ -282,7 +282,8 @@ backend substations
                 target, front, with_id = base + "/route", [process], True
             else:
                 balancer_url, balancer = self.balancer(processes, urls)
-                gateway, base = self.gateway(processes, run_folder, balancer_url)
+                database = self.options.database if path == "gateway-pg" else None
+                gateway, base = self.gateway(processes, run_folder, balancer_url, database)
                 target, front, with_id = base + "/api/v1/charge-requests", [gateway, balancer], False
             probe = '{"vehicleId":"EV-0","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}'
             status, body = http("POST", target, probe, timeout=5)
@@ -321,17 +322,22 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated subset of " + ",".join(PATHS))
+    parser.add_argument("--paths", help="comma-separated subset of " + ",".join(PATHS) + " (default: " + ",".join(DEFAULT_PATHS)
+                        + ", and gateway-pg with --database)")
+    parser.add_argument("--database", help="postgres://... for the gateway-pg path (the gateway on PostgreSQL)")
     parser.add_argument("--no-substation-durability", dest="substation_durability", action="store_false",
                         help="substations keep nothing (--data-dir none); by default each journals to SQLite")
     parser.add_argument("--json", help="also write every run and the medians to this file")
     parser.add_argument("--keep", action="store_true", help="keep the run folders (logs, databases)")
     options = parser.parse_args()
     options.seconds = int(options.seconds) if options.seconds == int(options.seconds) else options.seconds
-    paths = [p for p in options.paths.split(",") if p]
+    default_paths = DEFAULT_PATHS + (["gateway-pg"] if options.database else [])
+    paths = [p for p in (options.paths or ",".join(default_paths)).split(",") if p]
     for p in paths:
         if p not in PATHS:
             parser.error(f"unknown path {p}")
+    if "gateway-pg" in paths and not options.database:
+        parser.error("the gateway-pg path needs --database postgres://...")
 
     # Stopped from outside (timeout, Ctrl-C): unwind, so every run stops what it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -365,6 +371,7 @@ def main():
         "haproxy": "HAProxy leastconn -> POST /sessions",
         "balancer": "balancer POST /route",
         "gateway": "gateway POST /api/v1/charge-requests",
+        "gateway-pg": "gateway on PostgreSQL (--database)",
     }
     print(
         f"wrk -t{options.threads} -c{options.connections} -d{options.seconds}s, 4 substations "
@@ -382,6 +389,8 @@ def main():
                      f"{m['cpu_us'] / base['cpu_us']:.2f}x" if base["cpu_us"] > 0 else f"{m['rps'] / base['rps']:.2f}x")
         print(f"| {labels[p]} | {fmt(m['rps'])} | {fmt(m['p50'], 2)} | {fmt(m['p99'], 2)} | {fmt(m['cpu_us'], 1)} | "
               f"{fmt(m['rss_mb'], 1)} | {ratio} |")
+    if "gateway" in paths and "gateway-pg" in paths and medians["gateway"]["rps"] > 0:
+        print(f"gateway on PostgreSQL / on SQLite: {medians['gateway-pg']['rps'] / medians['gateway']['rps']:.2f}x req/s")
     bad = {p: (medians[p]["non2xx"], medians[p]["errors"]) for p in paths if medians[p]["non2xx"] or medians[p]["errors"]}
     if bad:
         print("warning: answers other than 201 or socket errors: " +
