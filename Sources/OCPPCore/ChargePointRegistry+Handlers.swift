@@ -129,7 +129,7 @@ extension ChargePointRegistry {
         }
         let key = ChargerTransaction.Key(chargePointId: id, transactionId: transactionId)
         var status = tag.map { settings.accepts(tag: $0) ? "Accepted" : "Invalid" }
-        if eventType != "Ended", transactions[key] == nil {
+        if eventType != "Ended", transactions[key] == nil, !endedTransactions.contains(key) {
             let connector = evse ?? chargePoints[id]?.connectors.first(where: { $0.value.transactionId == nil })?.key ?? 1
             let outcome = start(
                 transactionId, on: connector, of: id, tag: tag ?? "", reservationId: reservationId, now: now,
@@ -214,6 +214,8 @@ extension ChargePointRegistry {
     /// The charger ended a transaction: its session completes with the energy it got.
     mutating func end(_ key: ChargerTransaction.Key, model: inout SubstationModel) {
         guard let transaction = transactions.removeValue(forKey: key) else { return }
+        if endedTransactions.count >= 10_000 { endedTransactions.removeAll(keepingCapacity: true) }
+        endedTransactions.insert(key)
         if chargePoints[key.chargePointId]?.connectors[transaction.connectorId]?.transactionId == key.transactionId {
             chargePoints[key.chargePointId]?.connectors[transaction.connectorId]?.transactionId = nil
         }

@@ -17,6 +17,9 @@ public struct ChargePointRegistry: Sendable {
     /// The connector each booking was given (kept after it ends, so a read still names it).
     public internal(set) var bookings: [String: Booking] = [:]
     var transactionOfSession: [String: ChargerTransaction.Key] = [:]
+    /// Transactions that ended: a late event of one (a meter update in flight when it stopped)
+    /// must not start it again. The oldest are forgotten past a bound.
+    var endedTransactions: Set<ChargerTransaction.Key> = []
     var pending: [String: PendingCall] = [:]
     var nextMessage = 1
     var nextTransaction = 1

@@ -376,6 +376,28 @@ struct ChargePointRegistryTests {
         #expect(bench.calls("CP1", "RequestStopTransaction") == [.object(["transactionId": .string("T-1")])])
     }
 
+    /// A 2.0.1 meter update still in flight when its transaction ended must not start it again
+    /// (the other chargers' limits would never rise).
+    @Test func aLateUpdateOfAnEndedTransactionStartsNothing() {
+        var bench = Bench()
+        bench.boot201("CP1")
+        func event(_ type: String, _ seqNo: Double) {
+            bench.call(
+                "CP1", "TransactionEvent",
+                .object([
+                    "eventType": .string(type), "timestamp": .string("2026-01-01T00:00:00Z"), "triggerReason": .string("Authorized"),
+                    "seqNo": .number(seqNo), "transactionInfo": .object(["transactionId": .string("T-1")]),
+                    "evse": .object(["id": .number(1)]),
+                ]))
+        }
+        event("Started", 0)
+        #expect(bench.model.activeSessionCount == 1)
+        event("Ended", 1)
+        #expect(bench.model.activeSessionCount == 0)
+        event("Updated", 2)
+        #expect(bench.model.activeSessionCount == 0, "the ended transaction stays ended")
+    }
+
     @Test func unauthorizedTagsAreRefusedAndAdmitNothing() {
         var bench = Bench(settings: OCPPSettings(authorizedTags: ["GOOD"]))
         bench.boot16("CP1")
