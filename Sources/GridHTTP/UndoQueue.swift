@@ -37,10 +37,6 @@ public final class UndoQueue: Sendable {
         return false
     }
 
-    public func add(sessionId: String, at place: String) {
-        pending.withLock { $0.append(Pending(sessionId: sessionId, place: place, since: .now)) }
-    }
-
     public var count: Int { pending.withLock { $0.count } }
 
     /// Tries every pending undo once; keeps those that still got no answer.
