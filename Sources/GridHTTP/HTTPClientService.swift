@@ -2,12 +2,15 @@ import AsyncHTTPClient
 import NIOCore
 import ServiceLifecycle
 
-/// Owns a process's one pooled HTTP client and shuts it down after the servers that use it.
+/// Owns a process's HTTP clients (async-http-client, and keep-alive links for plain HTTP between
+/// services) and shuts them down after the servers that use them.
 public struct HTTPClientService: Service {
     public let client: HTTPClient
+    public let keepAlive: KeepAliveClient
 
-    public init(client: HTTPClient) {
+    public init(client: HTTPClient, keepAlive: KeepAliveClient = KeepAliveClient()) {
         self.client = client
+        self.keepAlive = keepAlive
     }
 
     /// A keep-alive pool sized for bursts, failing fast on refused connections so the balancer
@@ -24,6 +27,7 @@ public struct HTTPClientService: Service {
 
     public func run() async throws {
         try? await gracefulShutdown()
+        keepAlive.shutdown()
         try await client.shutdown()
     }
 }

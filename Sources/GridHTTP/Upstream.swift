@@ -31,13 +31,22 @@ public enum UpstreamFailure: Error, Equatable, Sendable {
 }
 
 /// Calls other smartgrid services with a deadline on every request, and classifies failures.
+/// Plain `http://` goes over `keepAlive` links when it is given; `https://` and the rest over
+/// async-http-client.
 public struct Upstream: Sendable {
     public let client: HTTPClient
+    public let keepAlive: KeepAliveClient?
     /// Largest answer read from another service.
     public static let answerLimit = 4 * 1024 * 1024
 
-    public init(client: HTTPClient) {
+    public init(client: HTTPClient, keepAlive: KeepAliveClient? = nil) {
         self.client = client
+        self.keepAlive = keepAlive
+    }
+
+    /// Both clients of a process's `HTTPClientService`.
+    public init(_ service: HTTPClientService) {
+        self.init(client: service.client, keepAlive: service.keepAlive)
     }
 
     public func send(
@@ -49,6 +58,11 @@ public struct Upstream: Sendable {
     public func send(
         _ method: HTTPMethod, _ url: String, jsonBuffer body: ByteBuffer?, headers: HTTPHeaders = [:], timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
+        if let keepAlive, let (endpoint, target) = HTTPEndpoint.split(url) {
+            var headers = headers
+            if body != nil { headers.replaceOrAdd(name: "Content-Type", value: "application/json") }
+            return try await keepAlive.send(method, to: endpoint, target: target, headers: headers, body: body, timeout: timeout)
+        }
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers = headers

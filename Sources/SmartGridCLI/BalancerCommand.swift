@@ -63,7 +63,7 @@ struct BalancerCommand: AsyncParsableCommand {
         configuration.discoveryInterval = discoverInterval
         configuration.maxAttempts = maxAttempts
         let client = HTTPClientService(client: HTTPClientService.makeClient())
-        let upstream = Upstream(client: client.client)
+        let upstream = Upstream(client)
         let reader: (any LoadReader)? =
             switch loadSource {
             case .scrape, .invalid: nil

@@ -37,7 +37,7 @@ struct GatewayCommand: AsyncParsableCommand {
             now: Date().timeIntervalSince1970)
         let client = HTTPClientService(client: HTTPClientService.makeClient())
         let app = buildGatewayApplication(
-            configuration, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: configuration),
+            configuration, balancer: HTTPBalancerClient(upstream: Upstream(client), configuration: configuration),
             directory: storage.directory, idempotencyArchive: storage.archive, restoredAnswers: storage.restoredAnswers,
             restoredOrders: storage.restoredOrders, waitingListStore: storage.waitingListStore, restoredWaitingLine: storage.restoredWaitingLine,
             onListening: announce("gateway"))

@@ -120,13 +120,13 @@ struct UpCommand: AsyncParsableCommand {
             adminToken: adminToken ?? ProcessInfo.processInfo.environment["SMARTGRID_ADMIN_TOKEN"])
         services.append(
             buildBalancerApplication(
-                balancer, client: HTTPSubstationClient(upstream: Upstream(client: client.client)), onListening: board.report("balancer")))
+                balancer, client: HTTPSubstationClient(upstream: Upstream(client)), onListening: board.report("balancer")))
         let gatewayURL = "http://\(host):\(portBase)"
         let gateway = GatewayConfiguration(
             server: ServerSettings(host: host, port: portBase, logLevel: logLevel.level), balancerURLs: [balancerURL])
         services.append(
             buildGatewayApplication(
-                gateway, balancer: HTTPBalancerClient(upstream: Upstream(client: client.client), configuration: gateway),
+                gateway, balancer: HTTPBalancerClient(upstream: Upstream(client), configuration: gateway),
                 directory: storage.directory, idempotencyArchive: storage.archive, restoredAnswers: storage.restoredAnswers,
                 restoredOrders: storage.restoredOrders, waitingListStore: storage.waitingListStore, restoredWaitingLine: storage.restoredWaitingLine,
                 onListening: board.report("gateway")))
