@@ -134,7 +134,14 @@ public final class KeepAliveClient: Sendable {
         var stale: [any Channel] = []
         defer { for channel in stale { channel.close(promise: nil) } }
         let now = NIODeadline.now()
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop
         return links.withLockedValue { links -> (any Channel)? in
+            // A link on the caller's own event loop first: its request and answer need no thread hop.
+            if let loop, let index = links.idle[endpoint]?.lastIndex(where: { $0.channel.eventLoop === loop }) {
+                let link = links.idle[endpoint]!.remove(at: index)
+                if link.channel.isActive && now - link.since < idleTimeout { return link.channel }
+                stale.append(link.channel)
+            }
             while let link = links.idle[endpoint]?.popLast() {
                 if link.channel.isActive && now - link.since < idleTimeout { return link.channel }
                 stale.append(link.channel)
