@@ -56,7 +56,7 @@ struct SessionDesk: Sendable {
         let held = answers.compactMap { $0.1 }.filter { $0.status == 200 }
         // Should an order ever be held twice, the one not undone is the one to show.
         let undone = { (answer: UpstreamResponse) in
-            (try? WireJSON.decoder.decode(SessionResource.self, from: answer.data))?.status == .cancelled
+            SessionPlacement(json: answer.body)?.status == .cancelled
         }
         if let found = held.first(where: { !undone($0) }) ?? held.first {
             return .substation(found)

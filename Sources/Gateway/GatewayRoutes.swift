@@ -197,7 +197,7 @@ struct GatewayRoutes: Sendable {
         }
         switch answer.status {
         case 201:
-            guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data), session.id == orderId else {
+            guard let session = SessionPlacement(json: answer.body), session.id == orderId else {
                 return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
             }
             return try await booked(session, body: answer.body)
@@ -251,7 +251,7 @@ struct GatewayRoutes: Sendable {
         }
         switch found.status {
         case 200:
-            guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: found.data) else {
+            guard let session = SessionPlacement(json: found.body) else {
                 return .fateUnknown(Problem.badGateway("the balancer's answer could not be read"))
             }
             if session.status != .cancelled { return try await booked(session, body: found.body) }
@@ -270,7 +270,7 @@ struct GatewayRoutes: Sendable {
     /// Records where a booked session lives before anyone hears of it; if that fails, the
     /// booking's fate is for the caller to settle (undo it, or leave it to a keyed retry).
     /// `body` is the substation's JSON of `session`, passed on as it is rather than encoded again.
-    private func booked(_ session: SessionResource, body: ByteBuffer) async throws -> BookingOutcome {
+    private func booked(_ session: SessionPlacement, body: ByteBuffer) async throws -> BookingOutcome {
         do {
             try await directory.record(session.id, at: SessionLocation(substationId: session.substationId))
         } catch {

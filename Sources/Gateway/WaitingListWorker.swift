@@ -61,7 +61,7 @@ struct WaitingListWorker: Service {
         }
         switch answer.status {
         case 201:
-            guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data) else { return false }
+            guard let session = SessionPlacement(json: answer.body) else { return false }
             return await admitted(entry, at: SessionLocation(substationId: session.substationId))
         case 503:
             // No room yet, and nothing booked: the head keeps its place, with nothing to look for.
@@ -98,7 +98,7 @@ struct WaitingListWorker: Service {
         guard let answer = try? await balancer.order(.GET, orderId) else { return .unknown }
         switch answer.status {
         case 200:
-            guard let session = try? WireJSON.decoder.decode(SessionResource.self, from: answer.data) else { return .unknown }
+            guard let session = SessionPlacement(json: answer.body) else { return .unknown }
             return session.status == .cancelled ? .nowhere : .landed(SessionLocation(substationId: session.substationId))
         case 404: return .nowhere
         default: return .unknown
