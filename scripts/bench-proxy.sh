@@ -7,7 +7,7 @@
 #
 #   scripts/bench-proxy.sh [--seconds 8] [--rounds 3] [--connections 32] [--threads 2] [--warmup 1]
 #                          [--paths haproxy,balancer,gateway,gateway-pg] [--no-substation-durability]
-#                          [--postgres] [--json FILE] [--keep] [--debug]
+#                          [--postgres] [--rss-every SECONDS] [--json FILE] [--keep] [--debug]
 #
 # --postgres also runs the gateway on PostgreSQL (path gateway-pg) against a private cluster it
 # starts (initdb in a temporary folder as the postgres user, 127.0.0.1:55433) and stops, and

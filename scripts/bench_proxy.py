@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -133,6 +134,50 @@ def peak_rss_mb(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class RSSSampler(threading.Thread):
+    """Samples VmRSS of named processes every `every` seconds while a run lasts."""
+
+    def __init__(self, processes, every):
+        super().__init__(daemon=True)
+        self.processes = processes  # [(name, pid)]
+        self.every = every
+        self.samples = []  # (seconds since start, {name: MB})
+        self.stopped = threading.Event()
+
+    def run(self):
+        start = time.monotonic()
+        while not self.stopped.wait(0 if not self.samples else self.every):
+            try:
+                self.samples.append((time.monotonic() - start, {name: rss_mb(pid) for name, pid in self.processes}))
+            except OSError:
+                return
+
+    def stop(self):
+        self.stopped.set()
+        self.join(timeout=5)
+        try:
+            self.samples.append((self.samples[-1][0] if self.samples else 0, {n: rss_mb(p) for n, p in self.processes}))
+        except OSError:
+            pass
+
+    def summary(self):
+        """Per process: RSS at the first sample after a minute (the first sample in shorter runs), the last, the highest."""
+        if not self.samples:
+            return {}
+        settled_at, settled = next(((at, values) for at, values in self.samples if at >= 60), self.samples[0])
+        last = self.samples[-1][1]
+        return {name: {"settled_at": settled_at, "settled": settled[name], "last": last[name],
+                       "max": max(v[name] for _, v in self.samples)} for name in last}
 
 
 def duration_ms(text):
@@ -294,7 +339,16 @@ backend substations
             processes.check_alive()
             before = [cpu_seconds(p.pid) for p in front]
             substations_before = [cpu_seconds(p.pid) for name, p in processes.started if name.startswith("substation")]
-            result = self.wrk(target, self.options.seconds, "main", with_id)
+            sampler = None
+            if self.options.rss_every:
+                named = [(name, p.pid) for name, p in processes.started if p in front or name.startswith("substation")]
+                sampler = RSSSampler(named, self.options.rss_every)
+                sampler.start()
+            try:
+                result = self.wrk(target, self.options.seconds, "main", with_id)
+            finally:
+                if sampler:
+                    sampler.stop()
             after = [cpu_seconds(p.pid) for p in front]
             substations_after = [cpu_seconds(p.pid) for name, p in processes.started if name.startswith("substation")]
             processes.check_alive()
@@ -303,6 +357,12 @@ backend substations
             result["substation_cpu_us"] = (sum(substations_after) - sum(substations_before)) / requests * 1e6
             result["rss_mb"] = max(peak_rss_mb(p.pid) for p in front)
             result["substation_rss_mb"] = max(peak_rss_mb(p.pid) for name, p in processes.started if name.startswith("substation"))
+            if sampler:
+                result["rss_series"] = sampler.samples
+                result["rss_summary"] = sampler.summary()
+                for name, figures in sorted(result["rss_summary"].items()):
+                    log(f"  RSS {name}: {figures['settled']:.1f} MB at {figures['settled_at']:.0f} s, {figures['last']:.1f} MB at the end "
+                        f"({result['requests']:,} requests), highest {figures['max']:.1f} MB")
             return result
         finally:
             processes.stop_all()
@@ -329,6 +389,8 @@ def main():
                         help="substations keep nothing (--data-dir none); by default each journals to SQLite")
     parser.add_argument("--json", help="also write every run and the medians to this file")
     parser.add_argument("--keep", action="store_true", help="keep the run folders (logs, databases)")
+    parser.add_argument("--rss-every", type=float, default=0,
+                        help="sample every process's RSS this often (seconds) during each run and print how it moved")
     options = parser.parse_args()
     options.seconds = int(options.seconds) if options.seconds == int(options.seconds) else options.seconds
     default_paths = DEFAULT_PATHS + (["gateway-pg"] if options.database else [])
