@@ -30,24 +30,27 @@ public final class KeepAliveClient: Sendable {
     /// A link idle longer than this is closed rather than reused.
     public let idleTimeout: TimeAmount
     public let connectTimeout: TimeAmount
+    /// The largest answer body read; a larger one fails the request and closes its link.
+    public let answerLimit: Int
 
     public init(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdlePerEndpoint: Int = 64,
-        idleTimeout: TimeAmount = .seconds(20), connectTimeout: TimeAmount = .seconds(1)
+        idleTimeout: TimeAmount = .seconds(20), connectTimeout: TimeAmount = .seconds(1), answerLimit: Int = Upstream.answerLimit
     ) {
         self.group = group
         self.maxIdlePerEndpoint = maxIdlePerEndpoint
         self.idleTimeout = idleTimeout
         self.connectTimeout = connectTimeout
+        self.answerLimit = answerLimit
     }
 
-    /// Sends one request and returns the whole answer (at most `answerLimit` bytes of body).
+    /// Sends one request and returns the whole answer.
     /// A failure on a reused link for a method that is idempotent by HTTP's rules (GET, HEAD,
     /// PUT, DELETE) is tried once more on a new link; a POST's failure is reported, since the
     /// server may have acted on it.
     public func send(
         _ method: HTTPMethod, to endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders = [:], body: ByteBuffer?,
-        timeout: Duration, answerLimit: Int = Upstream.answerLimit
+        timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
@@ -65,7 +68,7 @@ public final class KeepAliveClient: Sendable {
                 guard error != .timedOut, method.isIdempotentToRetry, NIODeadline.now() < deadline else { throw error }
             }
         }
-        let channel = try await connect(to: endpoint, deadline: deadline, answerLimit: answerLimit)
+        let channel = try await connect(to: endpoint, deadline: deadline)
         switch try await exchange(on: channel, head: head, body: body, deadline: deadline, endpoint: endpoint) {
         case .answered(let response): return response
         case .notSent: throw .unreachable("the connection closed before the request was sent")
@@ -107,7 +110,7 @@ public final class KeepAliveClient: Sendable {
         return .answered(result.response)
     }
 
-    private func connect(to endpoint: HTTPEndpoint, deadline: NIODeadline, answerLimit: Int) async throws(UpstreamFailure)
+    private func connect(to endpoint: HTTPEndpoint, deadline: NIODeadline) async throws(UpstreamFailure)
         -> any Channel
     {
         let remaining = deadline - .now()
@@ -117,7 +120,7 @@ public final class KeepAliveClient: Sendable {
             return try await ClientBootstrap(group: loop)
                 .connectTimeout(min(connectTimeout, remaining))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
+                .channelInitializer { [answerLimit] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         try channel.pipeline.syncOperations.addHandler(ExchangeHandler(answerLimit: answerLimit))

@@ -63,10 +63,10 @@ import Testing
 
     @Test func anAnswerOverTheLimitFailsAsUnreachable() async throws {
         try await TestServer.with { server in
-            let client = KeepAliveClient()
+            let client = KeepAliveClient(answerLimit: 1024)
             defer { client.shutdown() }
             do throws(UpstreamFailure) {
-                _ = try await client.send(.GET, to: server.endpoint, target: "/big", body: nil, timeout: .seconds(5), answerLimit: 1024)
+                _ = try await client.send(.GET, to: server.endpoint, target: "/big", body: nil, timeout: .seconds(5))
                 Issue.record("an answer of 4096 bytes passed a limit of 1024")
             } catch {
                 guard case .unreachable(let reason) = error else {
