@@ -29,11 +29,18 @@ final class ExchangeHandler: ChannelDuplexHandler {
     /// The link was already closed when the request came: nothing was written.
     struct NotSent: Error {}
 
+    /// The answer's body passed the limit: it was delivered and acted on, but is not read.
+    struct AnswerTooLarge: Error {
+        var limit: Int
+    }
+
     private let answerLimit: Int
     private var pending: EventLoopPromise<ExchangeAnswer>?
     private var deadline: Scheduled<Void>?
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
+    /// Whether the pending exchange's request has left whole (its last write completed).
+    private var requestWritten = false
 
     init(answerLimit: Int) {
         self.answerLimit = answerLimit
@@ -42,28 +49,31 @@ final class ExchangeHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
         promise?.succeed()
-        guard pending == nil else {
-            exchange.answer.fail(UpstreamFailure.unreachable("a keep-alive link was handed two requests at once"))
-            return
-        }
-        guard context.channel.isActive else {
+        guard pending == nil, context.channel.isActive else {
+            // Busy (the pool never does this) or already closed: nothing is written.
             exchange.answer.fail(NotSent())
             return
         }
-        pending = exchange.answer
+        let answer = exchange.answer
+        pending = answer
+        requestWritten = false
         head = nil
         body = nil
         let loop = context.eventLoop.assumeIsolated()
         deadline = loop.scheduleTask(deadline: exchange.deadline) { [self] in
-            fail(context, UpstreamFailure.timedOut)
+            if isPending(answer) { fail(context, UpstreamFailure.timedOut) }
         }
         context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
         if let body = exchange.body, body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.assumeIsolated().whenFailure { [self] error in
-            fail(context, UpstreamFailure.unreachable("the request could not be written: \(error)"))
+        written.futureResult.assumeIsolated().whenComplete { [self] result in
+            guard isPending(answer) else { return }
+            switch result {
+            case .success: requestWritten = true
+            case .failure(let error): fail(context, UpstreamFailure.unreachable("the request could not be written: \(error)"))
+            }
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
     }
@@ -79,14 +89,17 @@ final class ExchangeHandler: ChannelDuplexHandler {
             head = answerHead
         case .body(var part):
             if (body?.readableBytes ?? 0) + part.readableBytes > answerLimit {
-                fail(context, UpstreamFailure.unreachable("the answer is larger than \(answerLimit) bytes"))
+                fail(context, AnswerTooLarge(limit: answerLimit))
             } else if body == nil {
                 body = part
             } else {
                 body!.writeBuffer(&part)
             }
         case .end:
-            guard let answerHead = head, let answer = pending else { return }
+            guard let answerHead = head, let answer = pending else {
+                fail(context, UpstreamFailure.unreachable("an answer ended without a head"))
+                return
+            }
             pending = nil
             deadline?.cancel()
             deadline = nil
@@ -94,7 +107,9 @@ final class ExchangeHandler: ChannelDuplexHandler {
                 status: Int(answerHead.status.code), headers: answerHead.headers, body: body ?? ByteBuffer())
             head = nil
             body = nil
-            answer.succeed(ExchangeAnswer(response: response, keepAlive: answerHead.isKeepAlive))
+            // An answer that came before the whole request left (an early 4xx): the link is not
+            // reused, or the rest of this request would reach the server ahead of the next one.
+            answer.succeed(ExchangeAnswer(response: response, keepAlive: answerHead.isKeepAlive && requestWritten))
         }
     }
 
@@ -111,7 +126,11 @@ final class ExchangeHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    private func fail(_ context: ChannelHandlerContext, _ failure: UpstreamFailure) {
+    private func isPending(_ answer: EventLoopPromise<ExchangeAnswer>) -> Bool {
+        pending?.futureResult === answer.futureResult
+    }
+
+    private func fail(_ context: ChannelHandlerContext, _ failure: any Error) {
         if let answer = pending {
             pending = nil
             deadline?.cancel()

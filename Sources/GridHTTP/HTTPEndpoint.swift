@@ -10,9 +10,9 @@ public struct HTTPEndpoint: Hashable, Sendable {
     }
 
     /// Splits `http://host[:port][/path][?query]` into its endpoint and request target (`/` when
-    /// the URL has no path). Nil for any other scheme, user info, a fragment, a space or control
-    /// character, or a malformed authority: those go through the general HTTP client. Works on
-    /// the UTF-8 bytes: it runs for every request between services.
+    /// the URL has no path). Nil for any other scheme, user info, a target with characters that
+    /// need escaping, or a malformed authority: those go through the general HTTP client. Works
+    /// on the UTF-8 bytes: it runs for every request between services.
     private static let scheme = Array("http://".utf8)
 
     public static func split(_ url: String) -> (endpoint: HTTPEndpoint, target: String)? {
@@ -24,12 +24,44 @@ public struct HTTPEndpoint: Hashable, Sendable {
             while end < bytes.count, bytes[end] != UInt8(ascii: "/"), bytes[end] != UInt8(ascii: "?") { end += 1 }
             let authority = bytes[schemeLength..<end]
             let target = bytes[end...]
-            guard !authority.isEmpty, !authority.contains(UInt8(ascii: "@")),
-                !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "#") }),
+            guard !authority.isEmpty, !authority.contains(UInt8(ascii: "@")), target.allSatisfy(isTargetByte),
                 let endpoint = parseAuthority(authority)
             else { return nil }
             let path = String(decoding: UnsafeBufferPointer(rebasing: target), as: UTF8.self)
             return (endpoint, target.isEmpty ? "/" : target.first == UInt8(ascii: "?") ? "/" + path : path)
+        }
+    }
+
+    /// What RFC 3986 allows in a path and query unescaped: unreserved characters, sub-delimiters,
+    /// `:`, `@`, `/`, `?` and `%` (escapes). Anything else (spaces, non-ASCII, `#`) is left to the
+    /// general client, which escapes it.
+    private static func isTargetByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): true
+        case UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            true
+        case UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "%"): true
+        default: false
+        }
+    }
+
+    /// A host name or IPv4 address: letters, digits, `-`, `.` and `_`.
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"): true
+        default: false
+        }
+    }
+
+    /// An IPv6 address between brackets: hex digits, `:` and `.` (no zone ids).
+    private static func isIPv6Byte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: ":"), UInt8(ascii: "."): true
+        default: false
         }
     }
 
@@ -50,7 +82,9 @@ public struct HTTPEndpoint: Hashable, Sendable {
             portStart = colon.map { $0 + 1 }
             if let colon, authority[(colon + 1)...].contains(UInt8(ascii: ":")) { return nil }
         }
-        guard !hostRange.isEmpty else { return nil }
+        let hostBytes = authority.base[hostRange]
+        let bracketed = authority.first == UInt8(ascii: "[")
+        guard !hostBytes.isEmpty, hostBytes.allSatisfy(bracketed ? isIPv6Byte : isHostByte) else { return nil }
         var port = 80
         if let portStart {
             let digits = authority[portStart...]
@@ -59,7 +93,7 @@ public struct HTTPEndpoint: Hashable, Sendable {
             port = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
             guard (1...65535).contains(port) else { return nil }
         }
-        let host = String(decoding: UnsafeBufferPointer(rebasing: authority.base[hostRange]), as: UTF8.self)
+        let host = String(decoding: UnsafeBufferPointer(rebasing: hostBytes), as: UTF8.self)
         return HTTPEndpoint(host: host, port: port)
     }
 

@@ -1,123 +1,165 @@
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
 /// Plain HTTP/1.1 between smartgrid's own services over keep-alive links: one request per link at
-/// a time, head and body in one write, links reused last-in first-out so the busy ones stay warm.
+/// a time, head and body in one write, links reused last-in first-out so the busy ones stay warm,
+/// at most `maxLinksPerEndpoint` per endpoint with the rest waiting in line (`LinkPool`).
 ///
 /// Made for the balancer's dispatch, the hottest path of the grid: the profile showed the
 /// general-purpose client's per-request machinery (its pool's state machines, request and
 /// response streaming, a task per body) at about a fifth of the balancer's CPU. This client
 /// keeps only what a request-answer exchange with a bounded answer needs. `Upstream` sends
 /// `https` and anything this client does not take through async-http-client.
+///
+/// What a failure means, as the callers rely on it: `.refused` only when nothing was sent (no
+/// link could be made, and no earlier attempt of the request was written); `.timedOut` and
+/// `.unreachable` when the server may have acted. A POST is never sent twice: it is sent again
+/// only when its first link was found closed before anything was written. GET, HEAD, PUT,
+/// DELETE and OPTIONS (idempotent, RFC 9110 9.2.2) get one more try on another link after a
+/// failure. Idle links are dropped after `idleTimeout`, which must stay below the servers' own
+/// idle timeout (Hummingbird has none by default).
 public final class KeepAliveClient: Sendable {
-    private struct IdleLink {
-        var channel: any Channel
-        var since: NIODeadline
-    }
-
-    private struct Links {
-        var idle: [HTTPEndpoint: [IdleLink]] = [:]
-        var lastSweep = NIODeadline.now()
-        var shutDown = false
-    }
-
     private let group: any EventLoopGroup
-    private let links = NIOLockedValueBox(Links())
-    /// Idle links kept per endpoint; more are closed when they come back.
-    public let maxIdlePerEndpoint: Int
-    /// A link idle longer than this is closed rather than reused.
-    public let idleTimeout: TimeAmount
+    private let pool: LinkPool
     public let connectTimeout: TimeAmount
     /// The largest answer body read; a larger one fails the request and closes its link.
     public let answerLimit: Int
+    public var maxLinksPerEndpoint: Int { pool.maxLinks }
 
     public init(
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdlePerEndpoint: Int = 64,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxLinksPerEndpoint: Int = 64,
         idleTimeout: TimeAmount = .seconds(20), connectTimeout: TimeAmount = .seconds(1), answerLimit: Int = Upstream.answerLimit
     ) {
         self.group = group
-        self.maxIdlePerEndpoint = maxIdlePerEndpoint
-        self.idleTimeout = idleTimeout
+        self.pool = LinkPool(maxLinks: maxLinksPerEndpoint, idleTimeout: idleTimeout)
         self.connectTimeout = connectTimeout
         self.answerLimit = answerLimit
     }
 
     /// Sends one request and returns the whole answer.
-    /// A failure on a reused link for a method that is idempotent by HTTP's rules (GET, HEAD,
-    /// PUT, DELETE) is tried once more on a new link; a POST's failure is reported, since the
-    /// server may have acted on it.
     public func send(
         _ method: HTTPMethod, to endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders = [:], body: ByteBuffer?,
         timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
-        head.headers.replaceOrAdd(name: "Host", value: endpoint.hostHeader)
-        head.headers.replaceOrAdd(name: "Content-Length", value: String(body?.readableBytes ?? 0))
-        if let reused = checkOut(endpoint) {
-            do {
-                if case .answered(let response) = try await exchange(
-                    on: reused, head: head, body: body, deadline: deadline, endpoint: endpoint)
-                {
-                    return response
+        let head = Self.requestHead(method, endpoint: endpoint, target: target, headers: headers, body: body)
+        // The failure of an attempt that may have reached the server: a later refusal does not replace it.
+        var mayHaveArrived: UpstreamFailure?
+        // Idle links found closed before the request was written are skipped, a few at most.
+        for _ in 0..<4 {
+            let loop = group.any()
+            let channel: any Channel
+            let reused: Bool
+            do throws(UpstreamFailure) {
+                switch try await pool.acquire(endpoint, deadline: deadline, loop: loop) {
+                case .link(let idle):
+                    channel = idle
+                    reused = true
+                case .connect:
+                    channel = try await connect(to: endpoint, on: loop, deadline: deadline)
+                    reused = false
                 }
-                // The server had closed the idle link before the request left: nothing was sent.
             } catch {
-                guard error != .timedOut, method.isIdempotentToRetry, NIODeadline.now() < deadline else { throw error }
+                throw error == .refused ? (mayHaveArrived ?? .refused) : (mayHaveArrived ?? error)
+            }
+            let outcome: Outcome
+            do throws(UpstreamFailure) {
+                outcome = try await exchange(on: channel, head: head, body: body, deadline: deadline, endpoint: endpoint)
+            } catch {
+                guard mayHaveArrived == nil, error != .timedOut, method.isIdempotentToRetry, NIODeadline.now() < deadline else {
+                    throw mayHaveArrived ?? error
+                }
+                mayHaveArrived = error
+                continue
+            }
+            switch outcome {
+            case .answered(let response): return response
+            case .notSent where reused: continue
+            case .notSent: throw mayHaveArrived ?? .unreachable("the new connection closed before the request was sent")
+            case .answerTooLarge(let limit):
+                // Another try would bring the same answer.
+                throw mayHaveArrived ?? .unreachable("the answer is larger than \(limit) bytes")
             }
         }
-        let channel = try await connect(to: endpoint, deadline: deadline)
-        switch try await exchange(on: channel, head: head, body: body, deadline: deadline, endpoint: endpoint) {
-        case .answered(let response): return response
-        case .notSent: throw .unreachable("the connection closed before the request was sent")
-        }
+        throw mayHaveArrived ?? .unreachable("no link to \(endpoint.hostHeader) could take the request")
     }
 
     /// Closes every idle link; requests after this still work but their links are not kept.
     public func shutdown() {
-        let idle = links.withLockedValue { links in
-            links.shutDown = true
-            defer { links.idle = [:] }
-            return links.idle.values.flatMap { $0 }
+        pool.shutdown()
+    }
+
+    /// Idle links to `endpoint` that are still open (for tests and diagnostics).
+    func idleLinksOpen(to endpoint: HTTPEndpoint) -> Int {
+        pool.idleLinksOpen(to: endpoint)
+    }
+
+    static func requestHead(
+        _ method: HTTPMethod, endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders, body: ByteBuffer?
+    ) -> HTTPRequestHead {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
+        head.headers.replaceOrAdd(name: "Host", value: endpoint.hostHeader)
+        // RFC 9110 8.6: a length for a body, or where the method expects one; none on a bare GET or DELETE.
+        if body != nil || method == .POST || method == .PUT {
+            head.headers.replaceOrAdd(name: "Content-Length", value: String(body?.readableBytes ?? 0))
         }
-        for link in idle { link.channel.close(promise: nil) }
+        return head
     }
 
     private enum Outcome {
         case answered(UpstreamResponse)
-        /// The link was found closed before the request was written: it surely did not arrive.
+        /// The link was found closed (or busy) before the request was written: it surely did not arrive.
         case notSent
+        /// The server answered, with more than `answerLimit` bytes.
+        case answerTooLarge(limit: Int)
     }
 
     private func exchange(
         on channel: any Channel, head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline, endpoint: HTTPEndpoint
     ) async throws(UpstreamFailure) -> Outcome {
-        let answer = channel.eventLoop.makePromise(of: ExchangeAnswer.self)
-        channel.writeAndFlush(Exchange(head: head, body: body, deadline: deadline, answer: answer), promise: nil)
+        let loop = channel.eventLoop
+        let answer = loop.makePromise(of: ExchangeAnswer.self)
+        // Succeeded by the handler as it takes the exchange; failed by the pipeline when the
+        // handler is gone (the link closed in between): then nothing was written.
+        let handedOver = loop.makePromise(of: Void.self)
+        handedOver.futureResult.whenFailure { _ in answer.fail(ExchangeHandler.NotSent()) }
+        // The handler keeps the deadline once it has the exchange; this catches any other way
+        // an answer could stay pending.
+        let backstop = loop.scheduleTask(deadline: deadline + .milliseconds(50)) {
+            answer.fail(UpstreamFailure.timedOut)
+            channel.close(promise: nil)
+        }
+        channel.writeAndFlush(Exchange(head: head, body: body, deadline: deadline, answer: answer), promise: handedOver)
         let result: ExchangeAnswer
         do {
             result = try await answer.futureResult.get()
+            backstop.cancel()
         } catch is ExchangeHandler.NotSent {
-            channel.close(promise: nil)
+            backstop.cancel()
             return .notSent
+        } catch let tooLarge as ExchangeHandler.AnswerTooLarge {
+            backstop.cancel()
+            channel.close(promise: nil)
+            return .answerTooLarge(limit: tooLarge.limit)
         } catch {
+            backstop.cancel()
             channel.close(promise: nil)
             throw (error as? UpstreamFailure) ?? .unreachable(String(describing: error))
         }
-        if result.keepAlive { checkIn(channel, endpoint: endpoint) } else { channel.close(promise: nil) }
+        if result.keepAlive { pool.release(channel, endpoint: endpoint) } else { channel.close(promise: nil) }
         return .answered(result.response)
     }
 
-    private func connect(to endpoint: HTTPEndpoint, deadline: NIODeadline) async throws(UpstreamFailure)
+    /// A new link on `loop`; its slot in the pool is given back when it closes (or if it cannot be made).
+    private func connect(to endpoint: HTTPEndpoint, on loop: any EventLoop, deadline: NIODeadline) async throws(UpstreamFailure)
         -> any Channel
     {
         let remaining = deadline - .now()
-        guard remaining > .zero else { throw .timedOut }
-        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        let channel: any Channel
         do {
-            return try await ClientBootstrap(group: loop)
+            guard remaining > .zero else { throw UpstreamFailure.timedOut }
+            channel = try await ClientBootstrap(group: loop)
                 .connectTimeout(min(connectTimeout, remaining))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { [answerLimit] channel in
@@ -128,50 +170,13 @@ public final class KeepAliveClient: Sendable {
                 }
                 .connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
+            pool.slotFreed(endpoint)
+            if let failure = error as? UpstreamFailure { throw failure }
             if case ChannelError.connectTimeout = error { throw .timedOut }
             throw Upstream.classify(error)
         }
-    }
-
-    private func checkOut(_ endpoint: HTTPEndpoint) -> (any Channel)? {
-        var stale: [any Channel] = []
-        defer { for channel in stale { channel.close(promise: nil) } }
-        let now = NIODeadline.now()
-        let loop = MultiThreadedEventLoopGroup.currentEventLoop
-        return links.withLockedValue { links -> (any Channel)? in
-            // A link on the caller's own event loop first: its request and answer need no thread hop.
-            if let loop, let index = links.idle[endpoint]?.lastIndex(where: { $0.channel.eventLoop === loop }) {
-                let link = links.idle[endpoint]!.remove(at: index)
-                if link.channel.isActive && now - link.since < idleTimeout { return link.channel }
-                stale.append(link.channel)
-            }
-            while let link = links.idle[endpoint]?.popLast() {
-                if link.channel.isActive && now - link.since < idleTimeout { return link.channel }
-                stale.append(link.channel)
-            }
-            return nil
-        }
-    }
-
-    private func checkIn(_ channel: any Channel, endpoint: HTTPEndpoint) {
-        var closing: [any Channel] = []
-        defer { for channel in closing { channel.close(promise: nil) } }
-        let now = NIODeadline.now()
-        links.withLockedValue { links in
-            if links.shutDown || !channel.isActive || links.idle[endpoint, default: []].count >= maxIdlePerEndpoint {
-                closing.append(channel)
-            } else {
-                links.idle[endpoint, default: []].append(IdleLink(channel: channel, since: now))
-            }
-            // Now and then, drop what went stale everywhere (endpoints that went away, for one).
-            guard now - links.lastSweep > idleTimeout else { return }
-            links.lastSweep = now
-            for (key, idle) in links.idle {
-                let (live, stale) = idle.partitioned(by: { $0.channel.isActive && now - $0.since < idleTimeout })
-                closing += stale.map(\.channel)
-                links.idle[key] = live.isEmpty ? nil : live
-            }
-        }
+        channel.closeFuture.whenComplete { [pool] _ in pool.slotFreed(endpoint) }
+        return channel
     }
 }
 
@@ -182,17 +187,5 @@ extension HTTPMethod {
         case .GET, .HEAD, .PUT, .DELETE, .OPTIONS: true
         default: false
         }
-    }
-}
-
-extension Array {
-    /// The elements that satisfy `belongs`, and the others, each in their order.
-    fileprivate func partitioned(by belongs: (Element) -> Bool) -> (matching: [Element], rest: [Element]) {
-        var matching: [Element] = []
-        var rest: [Element] = []
-        for element in self {
-            if belongs(element) { matching.append(element) } else { rest.append(element) }
-        }
-        return (matching, rest)
     }
 }

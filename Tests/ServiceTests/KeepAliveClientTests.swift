@@ -1,13 +1,14 @@
-import GridHTTP
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Testing
 
+@testable import GridHTTP
+
 /// The keep-alive client between services, against a real NIO HTTP server on loopback that
-/// counts the connections it accepts.
-@Suite struct KeepAliveClientTests {
+/// counts the connections it accepts and the requests each path received.
+@Suite(.timeLimit(.minutes(1))) struct KeepAliveClientTests {
     @Test func anAnswerComesWholeAndTheLinkIsReused() async throws {
         try await TestServer.with { server in
             let client = KeepAliveClient()
@@ -19,7 +20,10 @@ import Testing
                 #expect(answer.status == 200)
                 #expect(String(buffer: answer.body) == #"/echo?n=\#(number) {"n":\#(number)}"#)
                 #expect(answer.headers.first(name: "X-Seen-Content-Type") == "application/json")
+                #expect(answer.headers.first(name: "X-Seen-Content-Length") == "\(#"{"n":1}"#.utf8.count)")
             }
+            let get = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
+            #expect(get.headers.first(name: "X-Seen-Content-Length") == "", "a GET without a body carries no Content-Length")
             #expect(server.connectionsAccepted == 1)
         }
     }
@@ -54,14 +58,26 @@ import Testing
                 _ = try await client.send(.POST, to: server.endpoint, target: "/silent", body: ByteBuffer(string: "{}"), timeout: .milliseconds(300))
             }
             #expect(NIODeadline.now() - started < .seconds(3))
-            // The late link is not handed to the next request, which gets its own answer.
             let next = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
             #expect(String(buffer: next.body) == "/echo ")
             #expect(server.connectionsAccepted == 2)
         }
     }
 
-    @Test func anAnswerOverTheLimitFailsAsUnreachable() async throws {
+    @Test func aLateAnswerIsNeverReadAsTheNextRequests() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            await #expect(throws: UpstreamFailure.timedOut) {
+                _ = try await client.send(.GET, to: server.endpoint, target: "/slow", body: nil, timeout: .milliseconds(100))
+            }
+            try await Task.sleep(for: .milliseconds(300))  // the slow answer has been sent by now, to a closed link
+            let next = try await client.send(.GET, to: server.endpoint, target: "/echo?next", body: nil, timeout: .seconds(5))
+            #expect(String(buffer: next.body) == "/echo?next ")
+        }
+    }
+
+    @Test func anAnswerOverTheLimitFailsAsUnreachableAndDropsItsLink() async throws {
         try await TestServer.with { server in
             let client = KeepAliveClient(answerLimit: 1024)
             defer { client.shutdown() }
@@ -75,6 +91,49 @@ import Testing
                 }
                 #expect(reason.contains("larger than 1024"))
             }
+            _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
+            #expect(server.connectionsAccepted == 2)
+        }
+    }
+
+    @Test func aPostWhoseLinkDropsIsNotSentAgain() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))  // a link to reuse
+            await #expect(throws: UpstreamFailure.self) {
+                _ = try await client.send(.POST, to: server.endpoint, target: "/drop", body: ByteBuffer(string: "{}"), timeout: .seconds(5))
+            }
+            #expect(server.deliveries("/drop") == 1)
+        }
+    }
+
+    @Test func aGetWhoseLinkDropsIsTriedOnceMore() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
+            await #expect(throws: UpstreamFailure.self) {
+                _ = try await client.send(.GET, to: server.endpoint, target: "/drop", body: nil, timeout: .seconds(5))
+            }
+            #expect(server.deliveries("/drop") == 2)
+        }
+    }
+
+    @Test func aRetryThatFindsNothingListeningKeepsTheFirstFailure() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
+            // The server takes the request, stops listening and drops the link: the retry is
+            // refused, but the first attempt may have acted, so the failure must not read as refused.
+            do throws(UpstreamFailure) {
+                _ = try await client.send(.DELETE, to: server.endpoint, target: "/drop-and-stop", body: nil, timeout: .seconds(5))
+                Issue.record("a dropped request was answered")
+            } catch {
+                #expect(error != .refused, "\(error)")
+            }
+            #expect(server.deliveries("/drop-and-stop") == 1)
         }
     }
 
@@ -83,10 +142,44 @@ import Testing
             let client = KeepAliveClient()
             defer { client.shutdown() }
             _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
-            server.closeEveryConnection()
-            let answer = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
+            try await server.closeEveryConnection()
+            // Once the client has seen its link close, a POST (never sent twice) goes on a new link.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while client.idleLinksOpen(to: server.endpoint) > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let answer = try await client.send(.POST, to: server.endpoint, target: "/echo", body: ByteBuffer(string: "{}"), timeout: .seconds(5))
             #expect(answer.status == 200)
             #expect(server.connectionsAccepted == 2)
+        }
+    }
+
+    @Test func requestsBeyondTheLinkLimitWaitInLine() async throws {
+        try await TestServer.with { server in
+            // Six requests, two links: each link carries three, one after another.
+            let client = KeepAliveClient(maxLinksPerEndpoint: 2)
+            defer { client.shutdown() }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await client.send(.GET, to: server.endpoint, target: "/slow", body: nil, timeout: .seconds(10)).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 6))
+            #expect(server.connectionsAccepted == 2)
+            // In line past its deadline: timed out, and never sent.
+            let client1 = KeepAliveClient(maxLinksPerEndpoint: 1)
+            defer { client1.shutdown() }
+            async let busy = client1.send(.GET, to: server.endpoint, target: "/slow", body: nil, timeout: .seconds(10))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.deliveries("/slow") < 7, ContinuousClock.now < deadline {  // the one link is taken
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            await #expect(throws: UpstreamFailure.timedOut) {
+                _ = try await client1.send(.GET, to: server.endpoint, target: "/echo?waited", body: nil, timeout: .milliseconds(50))
+            }
+            #expect(try await busy.status == 200)
+            #expect(server.deliveries("/echo") == 0)
         }
     }
 
@@ -94,40 +187,57 @@ import Testing
         #expect(HTTPEndpoint.split("http://127.0.0.1:7101/sessions")! == (HTTPEndpoint(host: "127.0.0.1", port: 7101), "/sessions"))
         #expect(HTTPEndpoint.split("http://substation-a/metrics")! == (HTTPEndpoint(host: "substation-a", port: 80), "/metrics"))
         #expect(HTTPEndpoint.split("http://[::1]:8080")! == (HTTPEndpoint(host: "::1", port: 8080), "/"))
+        #expect(HTTPEndpoint.split("http://[::1]/x")! == (HTTPEndpoint(host: "::1", port: 80), "/x"))
         #expect(HTTPEndpoint.split("http://h:9?x=1")! == (HTTPEndpoint(host: "h", port: 9), "/?x=1"))
-        for other in ["https://h/x", "http://", "http://h:0/", "http://h:70000/", "http://u@h/", "http://h/a b", "http://h/#f", "http://::1/"] {
+        #expect(HTTPEndpoint.split("http://h:8080/a?b=c%20d")! == (HTTPEndpoint(host: "h", port: 8080), "/a?b=c%20d"))
+        for other in [
+            "https://h/x", "HTTP://h/", "http://", "http://h:0/", "http://h:70000/", "http://h:/x", "http://u@h/", "http://h/a b",
+            "http://h/#f", "http://::1/", "http://[::1]x", "http://[abz]/", "http://[fe80::1%25en0]/", "http://h/\u{e9}",
+            "http://h/<x>", "http://h\u{e9}/",
+        ] {
             #expect(HTTPEndpoint.split(other) == nil, "\(other)")
         }
     }
 }
 
 /// An HTTP/1.1 server for the client's tests: `/echo` answers the target and body, `/close`
-/// answers with `Connection: close`, `/silent` never answers, `/big` sends 4,096 bytes.
+/// answers with `Connection: close`, `/silent` never answers, `/slow` answers after 200 ms,
+/// `/big` sends 4,096 bytes, `/drop` closes the connection without answering, `/drop-and-stop`
+/// also stops listening.
 final class TestServer: Sendable {
     private let channel: any Channel
     private let accepted: NIOLockedValueBox<[any Channel]>
+    private let delivered: NIOLockedValueBox<[String: Int]>
 
-    var endpoint: HTTPEndpoint { HTTPEndpoint(host: "127.0.0.1", port: channel.localAddress!.port!) }
+    var endpoint: HTTPEndpoint { HTTPEndpoint(host: "127.0.0.1", port: port) }
+    let port: Int
     var connectionsAccepted: Int { accepted.withLockedValue { $0.count } }
+    func deliveries(_ path: String) -> Int { delivered.withLockedValue { $0[path, default: 0] } }
 
-    private init(channel: any Channel, accepted: NIOLockedValueBox<[any Channel]>) {
+    private init(channel: any Channel, accepted: NIOLockedValueBox<[any Channel]>, delivered: NIOLockedValueBox<[String: Int]>) {
         self.channel = channel
         self.accepted = accepted
+        self.delivered = delivered
+        self.port = channel.localAddress!.port!
     }
 
     static func with<T>(_ body: (TestServer) async throws -> T) async throws -> T {
         let accepted = NIOLockedValueBox<[any Channel]>([])
+        let delivered = NIOLockedValueBox<[String: Int]>([:])
+        let listener = NIOLockedValueBox<(any Channel)?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 accepted.withLockedValue { $0.append(child) }
                 return child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try child.pipeline.syncOperations.addHandler(Responder())
+                    try child.pipeline.syncOperations.addHandler(
+                        Responder(delivered: delivered, stopListening: { listener.withLockedValue { $0 }?.close(promise: nil) }))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        let server = TestServer(channel: channel, accepted: accepted)
+        listener.withLockedValue { $0 = channel }
+        let server = TestServer(channel: channel, accepted: accepted, delivered: delivered)
         do {
             let result = try await body(server)
             try await server.stop()
@@ -138,20 +248,27 @@ final class TestServer: Sendable {
         }
     }
 
-    func closeEveryConnection() {
-        for child in accepted.withLockedValue({ $0 }) { try? child.close().wait() }
+    func closeEveryConnection() async throws {
+        for child in accepted.withLockedValue({ $0 }) { try? await child.close() }
     }
 
     private func stop() async throws {
-        closeEveryConnection()
-        try await channel.close()
+        try await closeEveryConnection()
+        try? await channel.close()
     }
 
     private final class Responder: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
+        private let delivered: NIOLockedValueBox<[String: Int]>
+        private let stopListening: @Sendable () -> Void
         private var head: HTTPRequestHead?
         private var body = ByteBuffer()
+
+        init(delivered: NIOLockedValueBox<[String: Int]>, stopListening: @escaping @Sendable () -> Void) {
+            self.delivered = delivered
+            self.stopListening = stopListening
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -163,22 +280,44 @@ final class TestServer: Sendable {
             case .end:
                 guard let head else { return }
                 let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
-                var headers: HTTPHeaders = ["X-Seen-Content-Type": head.headers.first(name: "Content-Type") ?? ""]
+                delivered.withLockedValue { $0[path, default: 0] += 1 }
+                var headers: HTTPHeaders = [
+                    "X-Seen-Content-Type": head.headers.first(name: "Content-Type") ?? "",
+                    "X-Seen-Content-Length": head.headers.first(name: "Content-Length") ?? "",
+                ]
                 var answer: ByteBuffer
                 switch path {
                 case "/silent": return
+                case "/drop":
+                    context.close(promise: nil)
+                    return
+                case "/drop-and-stop":
+                    stopListening()
+                    context.close(promise: nil)
+                    return
+                case "/slow":
+                    let loop = context.eventLoop.assumeIsolated()
+                    loop.scheduleTask(in: .milliseconds(200)) { [self] in
+                        respond(context, headers: [:], body: ByteBuffer(string: "slow"), closing: false)
+                    }
+                    return
                 case "/big": answer = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
                 case "/close":
                     headers.add(name: "Connection", value: "close")
                     answer = ByteBuffer(string: "bye")
                 default: answer = ByteBuffer(string: "\(head.uri) \(String(buffer: body))")
                 }
-                headers.add(name: "Content-Length", value: String(answer.readableBytes))
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-                if path == "/close" { context.close(promise: nil) }
+                respond(context, headers: headers, body: answer, closing: path == "/close")
             }
+        }
+
+        private func respond(_ context: ChannelHandlerContext, headers: HTTPHeaders, body answer: ByteBuffer, closing: Bool) {
+            var headers = headers
+            headers.add(name: "Content-Length", value: String(answer.readableBytes))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if closing { context.close(promise: nil) }
         }
     }
 }

@@ -1,0 +1,164 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The keep-alive links a `KeepAliveClient` holds, per endpoint: at most `maxLinks` open at once
+/// (as async-http-client's pool capped them), idle ones reused last-in first-out, and requests
+/// that find every link busy waiting in line for one until their deadline.
+final class LinkPool: Sendable {
+    /// What a request may use: an idle link, or a slot to open a new one.
+    enum Grant: Sendable {
+        case link(any Channel)
+        case connect
+    }
+
+    private struct IdleLink {
+        var channel: any Channel
+        var since: NIODeadline
+    }
+
+    private struct Waiter {
+        var id: Int
+        var grant: EventLoopPromise<Grant>
+    }
+
+    private struct State {
+        var idle: [HTTPEndpoint: [IdleLink]] = [:]
+        /// Links made (or being made) and not closed yet.
+        var open: [HTTPEndpoint: Int] = [:]
+        var waiters: [HTTPEndpoint: [Waiter]] = [:]
+        var nextWaiter = 0
+        var lastSweep = NIODeadline.now()
+        var shutDown = false
+    }
+
+    let maxLinks: Int
+    let idleTimeout: TimeAmount
+    private let state = NIOLockedValueBox(State())
+
+    init(maxLinks: Int, idleTimeout: TimeAmount) {
+        self.maxLinks = maxLinks
+        self.idleTimeout = idleTimeout
+    }
+
+    /// An idle link (one on `loop` first: no thread hop), else a slot for a new link, else a
+    /// place in line until one of those frees or `deadline` passes (`.timedOut`; nothing sent).
+    func acquire(_ endpoint: HTTPEndpoint, deadline: NIODeadline, loop: any EventLoop) async throws(UpstreamFailure) -> Grant {
+        var stale: [any Channel] = []
+        defer { for channel in stale { channel.close(promise: nil) } }
+        let now = NIODeadline.now()
+        guard now < deadline else { throw .timedOut }
+        let (granted, inLine): (Grant?, Waiter?) = state.withLockedValue { state in
+            if let channel = takeIdle(endpoint, preferring: loop, now: now, from: &state, stale: &stale) { return (.link(channel), nil) }
+            if state.open[endpoint, default: 0] < maxLinks {
+                state.open[endpoint, default: 0] += 1
+                return (.connect, nil)
+            }
+            state.nextWaiter += 1
+            let waiter = Waiter(id: state.nextWaiter, grant: loop.makePromise(of: Grant.self))
+            state.waiters[endpoint, default: []].append(waiter)
+            return (nil, waiter)
+        }
+        if let granted { return granted }
+        guard let waiter = inLine else { throw .unreachable("the link pool gave neither a link nor a place in line") }
+        let timeout = loop.scheduleTask(deadline: deadline) { [self] in
+            if leaveLine(endpoint, id: waiter.id) { waiter.grant.fail(UpstreamFailure.timedOut) }
+        }
+        defer { timeout.cancel() }
+        do {
+            return try await waiter.grant.futureResult.get()
+        } catch {
+            throw (error as? UpstreamFailure) ?? .unreachable(String(describing: error))
+        }
+    }
+
+    /// A link whose last answer came whole and may carry another request: to the first request
+    /// in line, else kept idle.
+    func release(_ channel: any Channel, endpoint: HTTPEndpoint) {
+        var closing: [any Channel] = []
+        var handedTo: Waiter?
+        defer {
+            for channel in closing { channel.close(promise: nil) }
+            handedTo?.grant.succeed(.link(channel))
+        }
+        let now = NIODeadline.now()
+        state.withLockedValue { state in
+            if state.shutDown || !channel.isActive {
+                closing.append(channel)
+            } else if let waiter = state.waiters[endpoint]?.first {
+                state.waiters[endpoint]!.removeFirst()
+                handedTo = waiter
+            } else {
+                state.idle[endpoint, default: []].append(IdleLink(channel: channel, since: now))
+            }
+            sweep(now: now, state: &state, closing: &closing)
+        }
+    }
+
+    /// A link closed, or could not be made: its slot goes to the first request in line.
+    func slotFreed(_ endpoint: HTTPEndpoint) {
+        let waiter: Waiter? = state.withLockedValue { state in
+            if let waiter = state.waiters[endpoint]?.first {
+                state.waiters[endpoint]!.removeFirst()
+                return waiter  // the slot passes on: the count stays
+            }
+            state.open[endpoint, default: 1] -= 1
+            if state.open[endpoint] == 0 { state.open[endpoint] = nil }
+            return nil
+        }
+        waiter?.grant.succeed(.connect)
+    }
+
+    /// Closes every idle link; links in use are closed when they come back.
+    func shutdown() {
+        let idle = state.withLockedValue { state in
+            state.shutDown = true
+            defer { state.idle = [:] }
+            return state.idle.values.flatMap { $0 }
+        }
+        for link in idle { link.channel.close(promise: nil) }
+    }
+
+    func idleLinksOpen(to endpoint: HTTPEndpoint) -> Int {
+        state.withLockedValue { $0.idle[endpoint]?.filter { $0.channel.isActive }.count ?? 0 }
+    }
+
+    private func takeIdle(
+        _ endpoint: HTTPEndpoint, preferring loop: any EventLoop, now: NIODeadline, from state: inout State,
+        stale: inout [any Channel]
+    ) -> (any Channel)? {
+        if let index = state.idle[endpoint]?.lastIndex(where: { $0.channel.eventLoop === loop }) {
+            let link = state.idle[endpoint]!.remove(at: index)
+            if isUsable(link, now: now) { return link.channel }
+            stale.append(link.channel)
+        }
+        while let link = state.idle[endpoint]?.popLast() {
+            if isUsable(link, now: now) { return link.channel }
+            stale.append(link.channel)
+        }
+        return nil
+    }
+
+    private func isUsable(_ link: IdleLink, now: NIODeadline) -> Bool {
+        link.channel.isActive && now - link.since < idleTimeout
+    }
+
+    /// True when the waiter was still in line (so its grant is the caller's to fail).
+    private func leaveLine(_ endpoint: HTTPEndpoint, id: Int) -> Bool {
+        state.withLockedValue { state in
+            guard let index = state.waiters[endpoint]?.firstIndex(where: { $0.id == id }) else { return false }
+            state.waiters[endpoint]!.remove(at: index)
+            return true
+        }
+    }
+
+    /// Now and then, closes what went stale everywhere (endpoints that went away, for one).
+    private func sweep(now: NIODeadline, state: inout State, closing: inout [any Channel]) {
+        guard now - state.lastSweep > idleTimeout else { return }
+        state.lastSweep = now
+        for (endpoint, idle) in state.idle {
+            let live = idle.filter { isUsable($0, now: now) }
+            closing += idle.filter { !isUsable($0, now: now) }.map(\.channel)
+            state.idle[endpoint] = live.isEmpty ? nil : live
+        }
+    }
+}
