@@ -56,10 +56,16 @@ public final class SubstationJournal: Sendable {
 
     /// An ended session is final: a late write of an earlier state (an admission's row landing
     /// after its undo's) never brings it back to charging.
-    static let upsertSession = """
-        INSERT INTO sessions (id, status, body) VALUES (?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body WHERE sessions.status = 'charging'
-        """
+    static func upsertSessions(count: Int) -> String {
+        "INSERT INTO sessions (id, status, body) VALUES " + repeatElement("(?, ?, ?)", count: count).joined(separator: ", ")
+            + " ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body WHERE sessions.status = 'charging'"
+    }
+
+    /// Sessions written by one statement: a checkpoint writes thousands of rows a second under
+    /// load, and each statement costs a compilation and a trip to SQLite's thread.
+    static let sessionsPerStatement = 100
+    static let upsertSession = upsertSessions(count: 1)
+    static let upsertFullBatch = upsertSessions(count: sessionsPerStatement)
 
     /// Opens `substation-<id>.sqlite` in `folder`.
     public static func open(folder: String, substationId: String) async throws -> SubstationJournal {
@@ -82,9 +88,7 @@ public final class SubstationJournal: Sendable {
             try await store.execute(Self.upsertSession, rows[0])  // one statement: no savepoint needed
             return
         }
-        try await store.transaction { transaction in
-            for row in rows { try await transaction.execute(Self.upsertSession, row) }
-        }
+        try await store.transaction { transaction in try await Self.upsert(rows, in: transaction) }
     }
 
     /// A checkpoint: every session's progress and the totals, in one transaction.
@@ -92,7 +96,7 @@ public final class SubstationJournal: Sendable {
         let rows = try Self.rows(sessions)
         let totalsBody = String(decoding: try JSONEncoder().encode(totals), as: UTF8.self)
         try await store.transaction { transaction in
-            for row in rows { try await transaction.execute(Self.upsertSession, row) }
+            try await Self.upsert(rows, in: transaction)
             try await transaction.execute("INSERT OR REPLACE INTO totals (singleton, body) VALUES (1, ?)", [.text(totalsBody)])
         }
     }
@@ -100,6 +104,17 @@ public final class SubstationJournal: Sendable {
     /// An order withdrawn before it arrived: a later POST with its id is refused, even after a restart.
     public func recordWithdrawal(of id: String) async throws {
         try await store.execute("INSERT OR IGNORE INTO withdrawn_orders (id) VALUES (?)", [.text(id)])
+    }
+
+    /// Upserts `rows`, up to `sessionsPerStatement` per statement.
+    private static func upsert(_ rows: [[SQLiteData]], in transaction: SQLiteStore.Transaction) async throws {
+        var start = 0
+        while start < rows.count {
+            let end = min(start + sessionsPerStatement, rows.count)
+            let sql = end - start == sessionsPerStatement ? upsertFullBatch : upsertSessions(count: end - start)
+            try await transaction.execute(sql, Array(rows[start..<end].joined()))
+            start = end
+        }
     }
 
     private static func rows(_ sessions: [ChargingSession]) throws -> [[SQLiteData]] {
