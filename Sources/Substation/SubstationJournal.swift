@@ -83,20 +83,18 @@ public final class SubstationJournal: Sendable {
 
     /// Keeps each session's latest state, all in one transaction.
     public func record(_ sessions: [ChargingSession]) async throws {
-        let rows = try Self.rows(sessions)
-        if rows.count == 1 {
-            try await store.execute(Self.upsertSession, rows[0])  // one statement: no savepoint needed
+        if sessions.count == 1 {
+            try await store.execute(Self.upsertSession, try Self.binds(sessions[...]))  // one statement: no savepoint needed
             return
         }
-        try await store.transaction { transaction in try await Self.upsert(rows, in: transaction) }
+        try await store.transaction { transaction in try await Self.upsert(sessions, in: transaction) }
     }
 
     /// A checkpoint: every session's progress and the totals, in one transaction.
     public func checkpoint(_ sessions: [ChargingSession], totals: Totals) async throws {
-        let rows = try Self.rows(sessions)
         let totalsBody = String(decoding: try JSONEncoder().encode(totals), as: UTF8.self)
         try await store.transaction { transaction in
-            try await Self.upsert(rows, in: transaction)
+            try await Self.upsert(sessions, in: transaction)
             try await transaction.execute("INSERT OR REPLACE INTO totals (singleton, body) VALUES (1, ?)", [.text(totalsBody)])
         }
     }
@@ -106,22 +104,27 @@ public final class SubstationJournal: Sendable {
         try await store.execute("INSERT OR IGNORE INTO withdrawn_orders (id) VALUES (?)", [.text(id)])
     }
 
-    /// Upserts `rows`, up to `sessionsPerStatement` per statement.
-    private static func upsert(_ rows: [[SQLiteData]], in transaction: SQLiteStore.Transaction) async throws {
+    /// Upserts `sessions`, up to `sessionsPerStatement` per statement, each batch encoded just
+    /// before it is written (a checkpoint's thousands of rows are never all in memory at once).
+    private static func upsert(_ sessions: [ChargingSession], in transaction: SQLiteStore.Transaction) async throws {
         var start = 0
-        while start < rows.count {
-            let end = min(start + sessionsPerStatement, rows.count)
+        while start < sessions.count {
+            let end = min(start + sessionsPerStatement, sessions.count)
             let sql = end - start == sessionsPerStatement ? upsertFullBatch : upsertSessions(count: end - start)
-            try await transaction.execute(sql, Array(rows[start..<end].joined()))
+            try await transaction.execute(sql, try binds(sessions[start..<end]))
             start = end
         }
     }
 
-    private static func rows(_ sessions: [ChargingSession]) throws -> [[SQLiteData]] {
+    /// Id, status and JSON body of each session, in a row, for `upsertSessions`.
+    private static func binds(_ sessions: ArraySlice<ChargingSession>) throws -> [SQLiteData] {
         let encoder = JSONEncoder()
-        return try sessions.map { session in
-            [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))]
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(sessions.count * 3)
+        for session in sessions {
+            binds += [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))]
         }
+        return binds
     }
 
     /// Everything kept, keeping at most `endedLimit` ended sessions and withdrawn ids (the
