@@ -60,7 +60,7 @@ done
 
 rss() { awk -v key="$1:" '$1 == key { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"; }
 cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"; }
-admitted() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^substation_sessions_total\{.*outcome="admitted"/ { print $2 }'; }
+admitted() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^substation_sessions_total\{.*outcome="admitted"/ { printf "%d", $2 }'; }
 
 echo "substation pid $pid, idle RSS $(rss VmRSS) MB; booking $requests sessions (at most ${max_seconds}s)"
 (
@@ -74,8 +74,17 @@ sampler=$!
 
 ticks_before=$(cpu)
 admitted_before=$(admitted)
-timeout --signal=INT $((max_seconds + 30)) wrk -t$threads -c$connections -d"${max_seconds}s" --latency \
-    -s "$folder/orders.lua" "http://127.0.0.1:$port/sessions" | sed -n '/Latency Distribution/,/Requests\/sec/p'
+# wrk runs out its duration even once every thread has stopped: interrupt it (it then reports)
+# as soon as the substation has admitted them all.
+wrk -t$threads -c$connections -d"${max_seconds}s" --latency -s "$folder/orders.lua" "http://127.0.0.1:$port/sessions" \
+    >"$folder/wrk.txt" &
+load=$!
+while kill -0 "$load" 2>/dev/null; do
+    sleep 2
+    (($(admitted) - admitted_before >= requests)) && kill -INT "$load" 2>/dev/null
+done
+wait "$load" || true
+sed -n '/Latency Distribution/,/Requests\/sec/p' "$folder/wrk.txt"
 ticks_after=$(cpu)
 admitted_after=$(admitted)
 sleep 2
