@@ -67,7 +67,7 @@ echo "substation pid $pid, idle RSS $(rss VmRSS) MB; booking $requests sessions 
     start=$SECONDS
     while kill -0 "$pid" 2>/dev/null; do
         sleep 10
-        echo "  t=$((SECONDS - start))s RSS $(rss VmRSS) MB (peak $(rss VmHWM) MB), admitted $(admitted)"
+        echo "  t=$((SECONDS - start))s RSS $(rss VmRSS) MB (anonymous $(rss RssAnon), files $(rss RssFile); peak $(rss VmHWM) MB), admitted $(admitted)"
     done
 ) &
 sampler=$!
@@ -81,7 +81,7 @@ wrk -t$threads -c$connections -d"${max_seconds}s" --latency -s "$folder/orders.l
 load=$!
 while kill -0 "$load" 2>/dev/null; do
     sleep 2
-    (($(admitted) - admitted_before >= requests)) && kill -INT "$load" 2>/dev/null
+    if (($(admitted) - admitted_before >= requests)); then kill -INT "$load" 2>/dev/null || true; fi
 done
 wait "$load" || true
 sed -n '/Latency Distribution/,/Requests\/sec/p' "$folder/wrk.txt"
