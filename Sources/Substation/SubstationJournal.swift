@@ -67,11 +67,18 @@ public final class SubstationJournal: Sendable {
     static let upsertSession = upsertSessions(count: 1)
     static let upsertFullBatch = upsertSessions(count: sessionsPerStatement)
 
+    /// SQLite's page cache for the journal, in KiB (its default is 2,000): writes land on the
+    /// newest rows' pages, so a small cache serves them, and it is memory the substation keeps
+    /// once the file has grown.
+    static let pageCacheKiB = 512
+
     /// Opens `substation-<id>.sqlite` in `folder`.
     public static func open(folder: String, substationId: String) async throws -> SubstationJournal {
         let path = URL(fileURLWithPath: folder).appendingPathComponent("substation-\(substationId).sqlite").path
         do {
-            return SubstationJournal(store: try await SQLiteStore.open(path: path, migrations: migrations))
+            let store = try await SQLiteStore.open(path: path, migrations: migrations)
+            _ = try await store.rows("PRAGMA cache_size = -\(pageCacheKiB)")
+            return SubstationJournal(store: store)
         } catch {
             throw StoreOpeningError(path: path, underlying: error)
         }
