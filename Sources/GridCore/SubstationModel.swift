@@ -20,9 +20,7 @@ public struct SubstationModel: Sendable {
 
     /// Active sessions, kept in ascending order of requested power so water-filling needs no sort.
     private var active: [ChargingSession] = []
-    private var ended: [String: ChargingSession] = [:]
-    private var endedOrder: [String] = []
-    private var endedOrderStart = 0
+    private var ended: EndedSessionHistory
     /// Ids of sessions ended since the owner last took them (`takeEndedSessions`), for a journal.
     private var endedSinceTaken: [String] = []
     /// Ended sessions stay readable (GET) until this many newer ones have ended.
@@ -48,6 +46,7 @@ public struct SubstationModel: Sendable {
         admissionFloorKW: Double = SubstationSpec.minimumSessionPowerKW
     ) {
         self.endedHistoryLimit = endedHistoryLimit
+        self.ended = EndedSessionHistory(limit: endedHistoryLimit)
         self.allocation = allocation
         self.admissionFloorKW = admissionFloorKW
         self.spec = spec
@@ -194,11 +193,10 @@ public struct SubstationModel: Sendable {
         active restoredActive: [ChargingSession], ended restoredEnded: [ChargingSession], counts: SessionOutcomeCounts,
         energyDeliveredKWh: Double, energyRequestedKWh: Double = 0, energyUnmetKWh: Double = 0
     ) {
-        precondition(active.isEmpty && ended.isEmpty, "restore into a fresh model")
+        precondition(active.isEmpty && ended.count == 0, "restore into a fresh model")
         active = restoredActive.filter { $0.status == .charging }.sorted { $0.requestedPowerKW < $1.requestedPowerKW }
         for session in restoredEnded.suffix(endedHistoryLimit) where session.status != .charging {
-            ended[session.id] = session
-            endedOrder.append(session.id)
+            ended.append(session)
         }
         self.counts = counts
         self.energyDeliveredKWh = energyDeliveredKWh
@@ -306,16 +304,7 @@ public struct SubstationModel: Sendable {
         var session = ending
         session.endedAtSimulatedSeconds = now
         guard endedHistoryLimit > 0 else { return }
-        ended[session.id] = session
-        endedOrder.append(session.id)
+        ended.append(session)
         endedSinceTaken.append(session.id)
-        if endedOrder.count - endedOrderStart > endedHistoryLimit {
-            ended[endedOrder[endedOrderStart]] = nil
-            endedOrderStart += 1
-            if endedOrderStart > endedHistoryLimit {
-                endedOrder.removeFirst(endedOrderStart)
-                endedOrderStart = 0
-            }
-        }
     }
 }

@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 
 /// Every second, writes the sessions' progress and the ones that ended to the journal, and once
-/// more on a graceful stop, so a restart resumes where the substation was.
+/// more on a graceful stop, so a restart resumes where the substation was. After each, it hands
+/// the heap freed since back to the system, so RSS stays flat under load.
 struct SubstationCheckpointer: Service {
     let state: SubstationState
     let journal: SubstationJournal
@@ -25,5 +26,6 @@ struct SubstationCheckpointer: Service {
             state.checkpointFailed(ended: point.ended)
             logger.error("could not write the session journal", metadata: ["error": "\(error)"])
         }
+        FreedHeap.returnToSystem()
     }
 }

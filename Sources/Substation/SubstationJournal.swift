@@ -56,16 +56,29 @@ public final class SubstationJournal: Sendable {
 
     /// An ended session is final: a late write of an earlier state (an admission's row landing
     /// after its undo's) never brings it back to charging.
-    static let upsertSession = """
-        INSERT INTO sessions (id, status, body) VALUES (?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body WHERE sessions.status = 'charging'
-        """
+    static func upsertSessions(count: Int) -> String {
+        "INSERT INTO sessions (id, status, body) VALUES " + repeatElement("(?, ?, ?)", count: count).joined(separator: ", ")
+            + " ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body WHERE sessions.status = 'charging'"
+    }
+
+    /// Sessions written by one statement: a checkpoint writes thousands of rows a second under
+    /// load, and each statement costs a compilation and a trip to SQLite's thread.
+    static let sessionsPerStatement = 100
+    static let upsertSession = upsertSessions(count: 1)
+    static let upsertFullBatch = upsertSessions(count: sessionsPerStatement)
+
+    /// SQLite's page cache for the journal, in KiB (its default is 2,000): writes land on the
+    /// newest rows' pages, so a small cache serves them, and it is memory the substation keeps
+    /// once the file has grown.
+    static let pageCacheKiB = 512
 
     /// Opens `substation-<id>.sqlite` in `folder`.
     public static func open(folder: String, substationId: String) async throws -> SubstationJournal {
         let path = URL(fileURLWithPath: folder).appendingPathComponent("substation-\(substationId).sqlite").path
         do {
-            return SubstationJournal(store: try await SQLiteStore.open(path: path, migrations: migrations))
+            let store = try await SQLiteStore.open(path: path, migrations: migrations)
+            _ = try await store.rows("PRAGMA cache_size = -\(pageCacheKiB)")
+            return SubstationJournal(store: store)
         } catch {
             throw StoreOpeningError(path: path, underlying: error)
         }
@@ -77,22 +90,18 @@ public final class SubstationJournal: Sendable {
 
     /// Keeps each session's latest state, all in one transaction.
     public func record(_ sessions: [ChargingSession]) async throws {
-        let rows = try Self.rows(sessions)
-        if rows.count == 1 {
-            try await store.execute(Self.upsertSession, rows[0])  // one statement: no savepoint needed
+        if sessions.count == 1 {
+            try await store.execute(Self.upsertSession, try Self.binds(sessions[...]))  // one statement: no savepoint needed
             return
         }
-        try await store.transaction { transaction in
-            for row in rows { try await transaction.execute(Self.upsertSession, row) }
-        }
+        try await store.transaction { transaction in try await Self.upsert(sessions, in: transaction) }
     }
 
     /// A checkpoint: every session's progress and the totals, in one transaction.
     public func checkpoint(_ sessions: [ChargingSession], totals: Totals) async throws {
-        let rows = try Self.rows(sessions)
         let totalsBody = String(decoding: try JSONEncoder().encode(totals), as: UTF8.self)
         try await store.transaction { transaction in
-            for row in rows { try await transaction.execute(Self.upsertSession, row) }
+            try await Self.upsert(sessions, in: transaction)
             try await transaction.execute("INSERT OR REPLACE INTO totals (singleton, body) VALUES (1, ?)", [.text(totalsBody)])
         }
     }
@@ -102,11 +111,27 @@ public final class SubstationJournal: Sendable {
         try await store.execute("INSERT OR IGNORE INTO withdrawn_orders (id) VALUES (?)", [.text(id)])
     }
 
-    private static func rows(_ sessions: [ChargingSession]) throws -> [[SQLiteData]] {
-        let encoder = JSONEncoder()
-        return try sessions.map { session in
-            [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))]
+    /// Upserts `sessions`, up to `sessionsPerStatement` per statement, each batch encoded just
+    /// before it is written (a checkpoint's thousands of rows are never all in memory at once).
+    private static func upsert(_ sessions: [ChargingSession], in transaction: SQLiteStore.Transaction) async throws {
+        var start = 0
+        while start < sessions.count {
+            let end = min(start + sessionsPerStatement, sessions.count)
+            let sql = end - start == sessionsPerStatement ? upsertFullBatch : upsertSessions(count: end - start)
+            try await transaction.execute(sql, try binds(sessions[start..<end]))
+            start = end
         }
+    }
+
+    /// Id, status and JSON body of each session, in a row, for `upsertSessions`.
+    private static func binds(_ sessions: ArraySlice<ChargingSession>) throws -> [SQLiteData] {
+        let encoder = JSONEncoder()
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(sessions.count * 3)
+        for session in sessions {
+            binds += [.text(session.id), .text(session.status.rawValue), .text(String(decoding: try encoder.encode(session), as: UTF8.self))]
+        }
+        return binds
     }
 
     /// Everything kept, keeping at most `endedLimit` ended sessions and withdrawn ids (the
