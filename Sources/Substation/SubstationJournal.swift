@@ -77,7 +77,12 @@ public final class SubstationJournal: Sendable {
         let path = URL(fileURLWithPath: folder).appendingPathComponent("substation-\(substationId).sqlite").path
         do {
             let store = try await SQLiteStore.open(path: path, migrations: migrations)
-            _ = try await store.rows("PRAGMA cache_size = -\(pageCacheKiB)")
+            do {
+                _ = try await store.rows("PRAGMA cache_size = -\(pageCacheKiB)")
+            } catch {
+                try? await store.close()
+                throw error
+            }
             return SubstationJournal(store: store)
         } catch {
             throw StoreOpeningError(path: path, underlying: error)
