@@ -184,7 +184,7 @@ public final class ChargePointHub: Service, Sendable {
     /// points, so the balancer sends cars where a connector can take them. Refreshes the per-charger series too.
     func snapshot() -> SubstationSnapshot {
         let now = now
-        let (snapshot, chargePoints, metered) = state.withModel { model in
+        let (snapshot, chargePoints, metered, limits) = state.withModel { model in
             registry.withLock { registry in
                 var snapshot = model.snapshot
                 let counted = registry.countedPowerKW(model: model, now: now)
@@ -192,10 +192,10 @@ public final class ChargePointHub: Service, Sendable {
                 snapshot.requestedPowerKW = counted
                 // Connectors are the charging points: those of connected chargers can take a car.
                 snapshot.spec.chargingPoints = registry.chargePoints.values.filter(\.connected).reduce(0) { $0 + $1.connectors.count }
-                return (snapshot, Array(registry.chargePoints.values), registry.meteredKW(now: now))
+                return (snapshot, Array(registry.chargePoints.values), registry.meteredKW(now: now), registry.limitsSentW())
             }
         }
-        metrics.update(from: chargePoints, meteredKW: metered)
+        metrics.update(from: chargePoints, meteredKW: metered, limitsSentW: limits)
         return snapshot
     }
 }
