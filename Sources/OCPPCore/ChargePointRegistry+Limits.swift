@@ -149,6 +149,19 @@ extension ChargePointRegistry {
 }
 
 extension ChargePointRegistry {
+    /// The transaction limits last sent per charge point, in watts as the charger was told them
+    /// (rounded as sent; amperes counted at three phases of 230 V), summed over its transactions.
+    /// A charger holds these once it has heard every SetChargingProfile sent so far.
+    public func limitsSentW() -> [String: Double] {
+        var totals: [String: Double] = [:]
+        for transaction in transactions.values {
+            guard let kW = transaction.limitSentKW, let chargePoint = chargePoints[transaction.key.chargePointId] else { continue }
+            let rate = chargePoint.rate(kW: kW)
+            totals[chargePoint.id, default: 0] += chargePoint.rateUnit == .watts ? rate : rate * 3 * 230
+        }
+        return totals
+    }
+
     /// Fresh meter readings per charge point, in kW, summed over its transactions.
     public func meteredKW(now: Double) -> [String: Double] {
         var totals: [String: Double] = [:]

@@ -158,6 +158,24 @@ struct ChargePointRegistryTests {
         #expect(bench.model.counts.completed == 1)
     }
 
+    /// What `substation_charger_limit_watts` shows: per charger, the transaction limit last sent,
+    /// as sent, so a charger (or a test driving one) can tell it has heard the latest one.
+    @Test func theLimitsLastSentAreReadablePerCharger() {
+        var bench = Bench()
+        for id in ["CP1", "CP2"] { bench.boot16(id) }
+        _ = bench.start16("CP1")
+        #expect(bench.registry.limitsSentW() == ["CP1": 22_000])
+        // CP2 starts: CP1's limit falls with the same call, though CP1 hears it on its own link.
+        _ = bench.start16("CP2")
+        #expect(bench.registry.limitsSentW() == ["CP1": 15_000, "CP2": 15_000])
+        #expect(bench.latestLimit("CP1", purpose: "TxProfile") == 15_000)
+        // A reconnect forgets what was sent until the next tick sends it again.
+        _ = bench.registry.connect("CP2", version: .v16, now: bench.now)
+        #expect(bench.registry.limitsSentW() == ["CP1": 15_000])
+        bench.tick()
+        #expect(bench.registry.limitsSentW() == ["CP1": 15_000, "CP2": 15_000])
+    }
+
     @Test func everyChargerGetsAStationMaximumAndDefaultsThatFitTogether() {
         var bench = Bench(baseLoad: 0.2, points: 4)
         bench.boot16("CP1", connectors: 2)

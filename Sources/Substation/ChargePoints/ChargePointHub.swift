@@ -70,7 +70,7 @@ public final class ChargePointHub: Service, Sendable {
         }
         for effect in effects {
             switch effect {
-            case .send: break
+            case .send(let id, let text): logger.debug("to charge point \(id): \(text)")
             case .reservationAnswered(let reservationId, let accepted): answers.resolve(reservationId, accepted: accepted)
             case .notice(let message): logger.info("\(message)")
             case .warning(let message): logger.warning("\(message)")
@@ -107,6 +107,7 @@ public final class ChargePointHub: Service, Sendable {
             group.addTask {
                 for await text in outbox {
                     do { try await outbound.write(.text(text)) } catch { break }
+                    self.logger.trace("written to charge point \(id): \(text.prefix(40))")
                 }
                 // Finished: this link closed, or a newer one replaced it.
                 try? await outbound.close(.normalClosure, reason: nil)
@@ -118,6 +119,7 @@ public final class ChargePointHub: Service, Sendable {
                     case .text(let string): text = string
                     case .binary: text = ""  // OCPP-J is text only: answered as a frame that is not JSON.
                     }
+                    logger.debug("from charge point \(id): \(text)")
                     let now = self.now
                     apply { registry, model in registry.receive(text, from: id, now: now, epochSeconds: now, model: &model) }
                 }
@@ -182,7 +184,7 @@ public final class ChargePointHub: Service, Sendable {
     /// points, so the balancer sends cars where a connector can take them. Refreshes the per-charger series too.
     func snapshot() -> SubstationSnapshot {
         let now = now
-        let (snapshot, chargePoints, metered) = state.withModel { model in
+        let (snapshot, chargePoints, metered, limits) = state.withModel { model in
             registry.withLock { registry in
                 var snapshot = model.snapshot
                 let counted = registry.countedPowerKW(model: model, now: now)
@@ -190,10 +192,10 @@ public final class ChargePointHub: Service, Sendable {
                 snapshot.requestedPowerKW = counted
                 // Connectors are the charging points: those of connected chargers can take a car.
                 snapshot.spec.chargingPoints = registry.chargePoints.values.filter(\.connected).reduce(0) { $0 + $1.connectors.count }
-                return (snapshot, Array(registry.chargePoints.values), registry.meteredKW(now: now))
+                return (snapshot, Array(registry.chargePoints.values), registry.meteredKW(now: now), registry.limitsSentW())
             }
         }
-        metrics.update(from: chargePoints, meteredKW: metered)
+        metrics.update(from: chargePoints, meteredKW: metered, limitsSentW: limits)
         return snapshot
     }
 }

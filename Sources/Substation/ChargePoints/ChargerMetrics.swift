@@ -2,7 +2,7 @@ import GridHTTP
 import OCPPCore
 import Prometheus
 
-/// Per-charger series beside the substation's own: link state, connectors and overdraws.
+/// Per-charger series beside the substation's own: link state, connectors, power, limits and overdraws.
 final class ChargerMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let substationId: String
@@ -16,7 +16,7 @@ final class ChargerMetrics: Sendable {
         [("substation", substationId), ("charge_point", chargePointId)]
     }
 
-    func update(from chargePoints: [ChargePoint], meteredKW: [String: Double]) {
+    func update(from chargePoints: [ChargePoint], meteredKW: [String: Double], limitsSentW: [String: Double]) {
         for chargePoint in chargePoints {
             registry.gauge(
                 name: "substation_charger_connected", labels: labels(chargePoint.id),
@@ -29,6 +29,10 @@ final class ChargerMetrics: Sendable {
                 name: "substation_charger_power_watts", labels: labels(chargePoint.id),
                 help: "Power the charge point's fresh meter readings report, over its transactions"
             ).set((meteredKW[chargePoint.id] ?? 0) * 1000)
+            registry.gauge(
+                name: "substation_charger_limit_watts", labels: labels(chargePoint.id),
+                help: "Transaction limits last sent to the charge point (SetChargingProfile TxProfile), over its transactions"
+            ).set(limitsSentW[chargePoint.id] ?? 0)
             _ = overdrawCounter(chargePoint.id)
         }
     }

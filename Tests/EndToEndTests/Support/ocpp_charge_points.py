@@ -346,6 +346,22 @@ class Fleet:
             await self.connections[id].close()
 
 
+async def limits_heard(base_url, stations):
+    """Waits until each charger holds the transaction limit the substation last sent it.
+
+    A start or stop changes every charger's limit, but each one hears it on its own link: the
+    charger that called may have its answer and its own limit while another charger's new limit
+    is still on the way. A limit read before that is not the one in force."""
+    await until(
+        lambda: all(
+            s.tx_limit_w() is not None
+            and abs((metric(base_url, "substation_charger_limit_watts", charge_point=s.id) or 0) - s.tx_limit_w()) < 1
+            for s in stations
+        ),
+        "every charger holding the limit last sent to it",
+    )
+
+
 async def meter_loop(stations, stop):
     """Every 0.5 s each charging station reports what it draws: min(its power, its limit)."""
     while not stop.is_set():
@@ -369,9 +385,10 @@ async def share(base_url, version):
         await station.start_transaction(id_tag="TAG-" + station.id)
     stop = asyncio.Event()
     meters = asyncio.create_task(meter_loop(stations, stop))
-    # Wait until each has a limit for its transaction (those sent after the third start included).
+    # Wait until each has a limit for its transaction.
     await until(lambda: all(s.tx_limit_w() for s in stations), "a TxProfile for every transaction")
-    await asyncio.sleep(0)  # let frames already received be handled
+    # Those sent after the third start included: CP1's and CP2's come on their own links.
+    await limits_heard(base_url, stations)
     before = {s.id: s.tx_limit_w() for s in stations}
     base_load = metric(base_url, "substation_base_load_watts")
     capacity = metric(base_url, "substation_capacity_watts")
@@ -453,6 +470,8 @@ async def offline(base_url, version, timeout):
         await station.boot()
         await station.start_transaction(id_tag="TAG-" + station.id)
     await until(lambda: a.tx_limit_w() and b.tx_limit_w(), "limits for both")
+    # CP-A's limit fell when CP-B started: read it once CP-A has heard that.
+    await limits_heard(base_url, [a, b])
     limit_before = a.tx_limit_w()
     dropped_at = time.monotonic()
     await fleet.drop("CP-B")
