@@ -12,8 +12,10 @@ struct SmartGrid: AsyncParsableCommand {
         ]
     )
 
-    /// `AsyncParsableCommand.main()`, with the event loops installed as the concurrency executor first.
+    /// `AsyncParsableCommand.main()`, with malloc held to two arenas and (when asked) the event
+    /// loops installed as the concurrency executor first.
     static func main() async {
+        HeapArenas.limit()
         EventLoopExecutor.install()
         await main(nil)
     }
