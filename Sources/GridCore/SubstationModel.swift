@@ -21,8 +21,10 @@ public struct SubstationModel: Sendable {
     /// Active sessions, kept in ascending order of requested power so water-filling needs no sort.
     private var active: [ChargingSession] = []
     private var ended: EndedSessionHistory
-    /// Ids of sessions ended since the owner last took them (`takeEndedSessions`), for a journal.
-    private var endedSinceTaken: [String] = []
+    /// Sessions ended since the owner last took them (`takeEndedSessions`), for a journal: kept
+    /// whole, not as ids into the history, so none is lost when more end between two takes than
+    /// the history holds.
+    private var endedSinceTaken: [ChargingSession] = []
     /// Ended sessions stay readable (GET) until this many newer ones have ended.
     public let endedHistoryLimit: Int
     public static let defaultEndedHistoryLimit = 20_000
@@ -177,13 +179,13 @@ public struct SubstationModel: Sendable {
     /// remembered), so a journal can record each ending once.
     public mutating func takeEndedSessions() -> [ChargingSession] {
         defer { endedSinceTaken.removeAll(keepingCapacity: true) }
-        return endedSinceTaken.compactMap { ended[$0] }
+        return endedSinceTaken
     }
 
     /// Gives back endings taken by `takeEndedSessions` that could not be written: the next take
     /// returns them again, first.
     public mutating func returnEndedSessions(_ sessions: [ChargingSession]) {
-        endedSinceTaken.insert(contentsOf: sessions.map(\.id), at: 0)
+        endedSinceTaken.insert(contentsOf: sessions, at: 0)
     }
 
     /// Puts back what a journal kept: sessions still charging (they go on from the energy they
@@ -305,6 +307,6 @@ public struct SubstationModel: Sendable {
         session.endedAtSimulatedSeconds = now
         guard endedHistoryLimit > 0 else { return }
         ended.append(session)
-        endedSinceTaken.append(session.id)
+        endedSinceTaken.append(session)
     }
 }

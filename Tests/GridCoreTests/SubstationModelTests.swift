@@ -125,6 +125,20 @@ import Testing
         #expect(declined > 100)
     }
 
+    /// More sessions end between two checkpoints than the history keeps: the journal still gets
+    /// every ending (it used to get only those still in the history).
+    @Test func everyEndingReachesTheJournalEvenPastTheHistorysLimit() throws {
+        var model = SubstationModel(
+            spec: SubstationSpec(id: "S1", capacityKW: 100, chargingPoints: 10, pointMaxKW: 50),
+            baseLoad: BaseLoadCurve(capacityKW: 100, meanFraction: 0, seed: 1), now: 0, endedHistoryLimit: 2)
+        for index in 0..<5 {
+            _ = try model.admit(id: "car-\(index)", request: Self.request(2, power: 11), createdAtEpochSeconds: 0).get()
+        }
+        for index in 0..<5 { _ = model.cancel(id: "car-\(index)") }
+        #expect(model.takeEndedSessions().map(\.id) == ["car-0", "car-1", "car-2", "car-3", "car-4"])
+        #expect(model.session(id: "car-0") == nil, "the history keeps only the newest two")
+    }
+
     /// What a journal needs: each ending reported once, and a restored model that carries on
     /// exactly as the original would.
     @Test func endedSessionsAreReportedOnceAndARestoredModelCarriesOn() throws {
