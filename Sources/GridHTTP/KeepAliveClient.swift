@@ -25,7 +25,6 @@ public final class KeepAliveClient: Sendable {
     public let connectTimeout: TimeAmount
     /// The largest answer body read; a larger one fails the request and closes its link.
     public let answerLimit: Int
-    public var maxLinksPerEndpoint: Int { pool.maxLinks }
 
     public init(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxLinksPerEndpoint: Int = 64,

@@ -15,7 +15,7 @@ struct SmartGrid: AsyncParsableCommand {
     /// `AsyncParsableCommand.main()`, with malloc held to two arenas and (when asked) the event
     /// loops installed as the concurrency executor first.
     static func main() async {
-        HeapArenas.limit()
+        ProcessHeap.limitArenas()
         EventLoopExecutor.install()
         await main(nil)
     }

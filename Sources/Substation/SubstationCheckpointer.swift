@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import GridHTTP
 import Logging
 import ServiceLifecycle
 
@@ -26,6 +27,6 @@ struct SubstationCheckpointer: Service {
             state.checkpointFailed(ended: point.ended)
             logger.error("could not write the session journal", metadata: ["error": "\(error)"])
         }
-        FreedHeap.returnToSystem()
+        ProcessHeap.returnFreedPages()
     }
 }
