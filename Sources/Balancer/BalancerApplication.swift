@@ -30,12 +30,14 @@ public func buildBalancerApplication(
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
     let desk = SessionDesk(state: state, client: client, timeout: configuration.dispatchTimeout)
-    BalancerRoutes(
-        state: state, dispatcher: dispatcher, adminToken: configuration.adminToken, loadSource: reader.sourceName, desk: desk
-    ).add(to: router)
+    let routes = BalancerRoutes(
+        state: state, dispatcher: dispatcher, adminToken: configuration.adminToken, loadSource: reader.sourceName, desk: desk)
+    routes.add(to: router)
+    let fastLane = routes.fastLane
     MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.view, policy: state.policy) }
     return Application(
-        router: router, configuration: configuration.server.applicationConfiguration,
+        router: router, server: .http1(configuration: .init(additionalChannelHandlers: [FastLane(route: fastLane)])),
+        configuration: configuration.server.applicationConfiguration,
         services: configuration.discover.isEmpty
             ? [poller, undoService]
             : [

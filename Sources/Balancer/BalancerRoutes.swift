@@ -3,6 +3,7 @@ import GridCore
 import GridHTTP
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import NIOHTTP1
 
 /// The balancer's HTTP API: `POST /route`, `GET /substations`, the admin API, `/health`.
@@ -97,27 +98,44 @@ struct BalancerRoutes: Sendable {
         return try WireJSON.response(currentView())
     }
 
-    private func route(_ request: Request) async throws -> Response {
-        let json = try await WireJSON.readObject(from: request)
+    /// `POST /route` from a body read whole to its answer: the one code both lanes answer with
+    /// (`FastLane` on the event loop, and the router for requests the lane leaves to it).
+    func route(contentType: String?, body: ByteBuffer) async -> WireAnswer {
+        let json: JSONValue
+        do throws(Problem) {
+            json = try WireJSON.readObject(contentType: contentType, body: body)
+        } catch {
+            return WireAnswer(error)
+        }
         let order: SessionOrder
         switch SessionOrder.validate(json, newID: { UUID().uuidString.lowercased() }) {
         case .success(let valid): order = valid
-        case .failure(let failure): throw Problem.invalidRequest(failure.errors)
+        case .failure(let failure): return WireAnswer(Problem.invalidRequest(failure.errors))
         }
         switch await dispatcher.place(order) {
         case .admitted(let answer, _):
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            return Response(status: .created, headers: headers, body: .init(byteBuffer: answer.body))
+            return WireAnswer(status: .created, contentType: "application/json", body: answer.body)
         case .invalid(let answer):
-            var headers = HTTPFields()
-            headers[.contentType] = answer.headers.first(name: "Content-Type") ?? Problem.mediaType
-            return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: answer.body))
+            return WireAnswer(
+                status: .init(code: answer.status), contentType: answer.headers.first(name: "Content-Type") ?? Problem.mediaType,
+                body: answer.body)
         case .noCapacity(let detail):
-            throw Problem.noCapacity(detail, retryAfterSeconds: retryAfter())
+            return WireAnswer(Problem.noCapacity(detail, retryAfterSeconds: retryAfter()))
         case .fateUnknown(let detail):
             // 504, not 503: the gateway keeps the order for its retry to resolve instead of placing a second one.
-            throw Problem.gatewayTimeout(detail)
+            return WireAnswer(Problem.gatewayTimeout(detail))
         }
+    }
+
+    /// The lane that serves `POST /route` off the event loop, in front of the router.
+    var fastLane: FastLane.Route {
+        FastLane.Route(method: .post, path: "/route") { head, body in
+            await route(contentType: head.headerFields[.contentType], body: body)
+        }
+    }
+
+    private func route(_ request: Request) async throws -> Response {
+        let body = try await WireJSON.readBody(from: request)
+        return await route(contentType: request.headers[.contentType], body: body).response
     }
 }

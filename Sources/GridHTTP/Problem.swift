@@ -47,13 +47,7 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable {
     }
 
     public func makeResponse() -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = Self.mediaType
-        if let retryAfterSeconds {
-            headers[.retryAfter] = String(retryAfterSeconds)
-        }
-        let body = (try? WireJSON.encoder.encode(self)) ?? Data(#"{"title":"error"}"#.utf8)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        WireAnswer(self).response
     }
 }
 

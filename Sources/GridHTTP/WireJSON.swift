@@ -26,6 +26,11 @@ public enum WireJSON {
 
     /// Reads a request body as JSON: 415 unless JSON, 413 over the limit, 400 if it does not parse.
     public static func readObject(from request: Request, limit: Int = bodyLimit) async throws -> JSONValue {
+        try readObject(contentType: request.headers[.contentType], body: try await readBody(from: request, limit: limit))
+    }
+
+    /// A JSON request's body read whole: 415 unless JSON, 413 over the limit.
+    public static func readBody(from request: Request, limit: Int = bodyLimit) async throws -> ByteBuffer {
         let contentType = request.headers[.contentType]
         guard let contentType, isJSON(contentType) else {
             throw Problem.unsupportedMediaType(request.headers[.contentType])
@@ -33,13 +38,17 @@ public enum WireJSON {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Problem.bodyTooLarge(limit: limit)
         }
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw Problem.bodyTooLarge(limit: limit)
         }
-        return try parse(bytes: Array(buffer.readableBytesView))
+    }
+
+    /// A body already read whole (within the limit) as JSON: 415 unless JSON, 400 if it does not parse.
+    public static func readObject(contentType: String?, body: ByteBuffer) throws(Problem) -> JSONValue {
+        guard let contentType, isJSON(contentType) else { throw Problem.unsupportedMediaType(contentType) }
+        return try parse(bytes: Array(body.readableBytesView))
     }
 
     /// Strict: duplicate keys, numbers out of range, bad UTF-8 and deep nesting are refused,
@@ -53,7 +62,7 @@ public enum WireJSON {
         }
     }
 
-    static func isJSON(_ contentType: String) -> Bool {
+    public static func isJSON(_ contentType: String) -> Bool {
         // The common case without Foundation's string searching, which showed in the profile.
         if contentType == "application/json" { return true }
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
