@@ -36,7 +36,7 @@ public func buildBalancerApplication(
     let fastLane = routes.fastLane
     MetricsEndpoint.add(to: router, registry: registry) { metrics.update(from: state.view, policy: state.policy) }
     return Application(
-        router: router, server: .http1(configuration: .init(additionalChannelHandlers: [FastLane(route: fastLane)])),
+        router: router, server: .http1(configuration: .init(additionalChannelHandlers: [FastLane.inFront(of: fastLane)])),
         configuration: configuration.server.applicationConfiguration,
         services: configuration.discover.isEmpty
             ? [poller, undoService]

@@ -65,24 +65,36 @@ public final class BalancerMetrics: Sendable {
             name: "balancer_retries_total", help: Help.retries)
     }
 
-    /// `balancer_decisions_total` by substation and policy, looked up in the registry once: the
-    /// registry builds and compares label sets under its lock on every lookup.
-    private let decisionCounters = Mutex<[DecisionKey: Counter]>([:])
+    /// Counters by their labels, each looked up in the registry once: the registry builds and
+    /// compares label sets under its lock on every lookup (it showed in the profile).
+    private final class CounterCache<Key: Hashable & Sendable>: Sendable {
+        private let counters = Mutex<[Key: Counter]>([:])
 
-    private struct DecisionKey: Hashable {
+        func counter(_ key: Key, make: () -> Counter) -> Counter {
+            if let counter = counters.withLock({ $0[key] }) { return counter }
+            let counter = make()
+            counters.withLock { $0[key] = counter }
+            return counter
+        }
+    }
+
+    private struct DecisionKey: Hashable, Sendable {
         var substation: String
         var policy: PolicyName
     }
 
+    private struct CallKey: Hashable, Sendable {
+        var substation: String
+        var outcome: CallOutcome
+    }
+
+    private let decisionCounters = CounterCache<DecisionKey>()
+    private let callCounters = CounterCache<CallKey>()
+
     func decided(substation: String, policy: PolicyName) {
-        let key = DecisionKey(substation: substation, policy: policy)
-        if let counter = decisionCounters.withLock({ $0[key] }) {
-            counter.increment()
-            return
-        }
-        let counter = decisions(substation: substation, policy: policy)
-        decisionCounters.withLock { $0[key] = counter }
-        counter.increment()
+        decisionCounters.counter(DecisionKey(substation: substation, policy: policy)) {
+            decisions(substation: substation, policy: policy)
+        }.increment()
     }
 
     private func decisions(substation: String, policy: PolicyName) -> Counter {
@@ -92,7 +104,8 @@ public final class BalancerMetrics: Sendable {
     }
 
     func called(substation: String, outcome: CallOutcome) {
-        calls(substation: substation, outcome: outcome).increment()
+        callCounters.counter(CallKey(substation: substation, outcome: outcome)) { calls(substation: substation, outcome: outcome) }
+            .increment()
     }
 
     private func calls(substation: String, outcome: CallOutcome) -> Counter {

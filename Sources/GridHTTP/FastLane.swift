@@ -1,9 +1,13 @@
 import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// Serves one hot route straight off the event loop that read it, in front of the framework's
 /// router; every other request, and any request it does not take, goes on to the router untouched.
+///
+/// It sits in front of the conversion to Swift HTTP Types as well (`inFront(of:)` puts it
+/// there), so the lane's requests skip that too.
 ///
 /// Why: Hummingbird gives each request an async stream, a `Request`, a router lookup, the
 /// middleware chain and a response writer, and runs its handler on the concurrency pool, so a
@@ -20,21 +24,21 @@ import NIOHTTPTypes
 /// A chunked body that grows past the limit gets a 413 and the connection closes, as nothing
 /// else can tell where the next request starts without reading the rest.
 public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
-    public typealias InboundIn = HTTPRequestPart
-    public typealias InboundOut = HTTPRequestPart
-    public typealias OutboundIn = HTTPResponsePart
-    public typealias OutboundOut = HTTPResponsePart
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias InboundOut = HTTPServerRequestPart
+    public typealias OutboundIn = HTTPServerResponsePart
+    public typealias OutboundOut = HTTPServerResponsePart
 
     /// The route the lane serves, and how it answers a request whose body was read whole.
     public struct Route: Sendable {
-        public var method: HTTPRequest.Method
+        public var method: HTTPMethod
         public var path: String
         public var bodyLimit: Int
-        public var answer: @Sendable (HTTPRequest, ByteBuffer) async -> WireAnswer
+        public var answer: @Sendable (HTTPHeaders, ByteBuffer) async -> WireAnswer
 
         public init(
-            method: HTTPRequest.Method, path: String, bodyLimit: Int = WireJSON.bodyLimit,
-            answer: @escaping @Sendable (HTTPRequest, ByteBuffer) async -> WireAnswer
+            method: HTTPMethod, path: String, bodyLimit: Int = WireJSON.bodyLimit,
+            answer: @escaping @Sendable (HTTPHeaders, ByteBuffer) async -> WireAnswer
         ) {
             self.method = method
             self.path = path
@@ -43,12 +47,12 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
 
         /// Whether the lane takes a request with this head.
-        func takes(_ head: HTTPRequest) -> Bool {
-            guard head.method == method, let target = head.path, target.utf8.elementsEqual(path.utf8) else { return false }
-            guard let contentType = head.headerFields[.contentType], WireJSON.isJSON(contentType) else { return false }
+        func takes(_ head: HTTPRequestHead) -> Bool {
+            guard head.method == method, head.uri.utf8.elementsEqual(path.utf8) else { return false }
+            guard let contentType = head.headers.first(name: "Content-Type"), WireJSON.isJSON(contentType) else { return false }
             // Expect: 100-continue and over-long bodies are the router's (it answers them as everywhere else).
-            if head.headerFields[.expect] != nil { return false }
-            if let length = head.headerFields[.contentLength] {
+            if head.headers.contains(name: "Expect") { return false }
+            if let length = head.headers.first(name: "Content-Length") {
                 guard let bytes = Int(length), bytes <= bodyLimit else { return false }
             }
             return true
@@ -59,7 +63,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         case idle
         /// The parts of a request the router has, until its end.
         case forwarding
-        case collecting(HTTPRequest, ByteBuffer)
+        case collecting(HTTPRequestHead, ByteBuffer)
         case answering
         /// A 413 went out; the connection closes and nothing more is read.
         case closing
@@ -70,13 +74,41 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests given to the router whose answers have not ended yet.
     private var withRouter = 0
     /// Parts read while the lane was answering, in order.
-    private var held: [HTTPRequestPart] = []
+    private var held: [HTTPServerRequestPart] = []
     private var readWanted = false
     private var quiesceHeld = false
     private var executor: EventLoopTaskExecutor?
 
-    public init(route: Route) {
+    init(route: Route) {
         self.route = route
+    }
+
+    /// The handler to give Hummingbird (`HTTP1Channel.Configuration(additionalChannelHandlers:)`):
+    /// it puts the lane in front of the conversion to HTTP Types as the connection opens.
+    public static func inFront(of route: Route) -> any RemovableChannelHandler {
+        Installer(route: route)
+    }
+
+    /// Moves the lane to just before `HTTP1ToHTTPServerCodec`, then leaves the pipeline.
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = Never
+        let route: Route
+
+        init(route: Route) {
+            self.route = route
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            do {
+                let pipeline = context.pipeline.syncOperations
+                let codec = try pipeline.context(handlerType: HTTP1ToHTTPServerCodec.self)
+                try pipeline.addHandler(FastLane(route: route), position: .before(codec.handler))
+                pipeline.removeHandler(context: context, promise: nil)
+            } catch {
+                context.fireErrorCaught(error)
+                context.close(promise: nil)
+            }
+        }
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -121,7 +153,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (phase, part) {
         case (.closing, _):
             break
@@ -150,16 +182,17 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func answer(_ head: HTTPRequest, _ body: ByteBuffer, context: ChannelHandlerContext) {
+    private func answer(_ head: HTTPRequestHead, _ body: ByteBuffer, context: ChannelHandlerContext) {
         phase = .answering
         let loop = context.eventLoop
         let answered = loop.makePromise(of: WireAnswer.self)
         Task(executorPreference: executor) { [route] in
-            answered.succeed(await route.answer(head, body))
+            answered.succeed(await route.answer(head.headers, body))
         }
-        let closeAfter = head.headerFields[.connection]?.lowercased() == "close"
+        let closeAfter = !head.isKeepAlive
+        let version = head.version
         answered.futureResult.assumeIsolated().whenSuccess { answer in
-            self.write(answer, closing: closeAfter, context: context)
+            self.write(answer, version: version, closing: closeAfter, context: context)
             if closeAfter {
                 self.phase = .closing
                 return
@@ -169,12 +202,14 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func write(_ answer: WireAnswer, closing: Bool, context: ChannelHandlerContext) {
-        var headers = answer.headers
-        headers[.contentLength] = String(answer.body.readableBytes)
-        if closing { headers[.connection] = "close" }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
+    private func write(_ answer: WireAnswer, version: HTTPVersion, closing: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        for field in answer.headers { headers.add(name: field.name.rawName, value: field.value) }
+        headers.add(name: "Content-Length", value: String(answer.body.readableBytes))
+        if closing { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: .init(statusCode: answer.status.code), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
         if closing { written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
@@ -182,7 +217,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func refuseOverLimit(context: ChannelHandlerContext) {
         phase = .closing
-        write(WireAnswer(Problem.bodyTooLarge(limit: route.bodyLimit)), closing: true, context: context)
+        write(WireAnswer(Problem.bodyTooLarge(limit: route.bodyLimit)), version: .http1_1, closing: true, context: context)
     }
 
     /// After an answer: the parts that waited, then reading and shutdown as they were asked for.

@@ -163,7 +163,10 @@ public final class KeepAliveClient: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { [answerLimit] channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        // No outbound header validation (it showed at 4.5% of the balancer's CPU):
+                        // targets are checked by `HTTPEndpoint`, and every header is this code's own
+                        // or one already parsed from a request (HTTPTypes refused it if malformed).
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                         try channel.pipeline.syncOperations.addHandler(ExchangeHandler(answerLimit: answerLimit))
                     }
                 }

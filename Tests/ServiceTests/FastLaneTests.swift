@@ -14,7 +14,10 @@ import Testing
     @Test func theLaneAnswersItsRouteOnAnEventLoopAndTheRouterEverythingElse() async throws {
         try await LaneServer.with { server in
             var answers: [LaneServer.Answer] = []
-            for request in [Self.post("/route", #"{"n":1}"#, closing: true), Self.get("/health", closing: true), Self.post("/route", #"{"n":2}"#, closing: true)] {
+            for request in [
+                Self.post("/route", #"{"n":1}"#, closing: true), Self.get("/health", closing: true),
+                Self.post("/route", #"{"n":2}"#, closing: true),
+            ] {
                 answers += try await server.exchange(request)
             }
             #expect(answers.map(\.body) == [#"lane {"n":1}"#, "router health", #"lane {"n":2}"#])
@@ -103,7 +106,7 @@ private struct LaneServer: Sendable {
     static func with(_ body: @Sendable (LaneServer) async throws -> Void) async throws {
         let onLoop = NIOLockedValueBox<[Bool]>([])
         let started = NIOLockedValueBox(0)
-        let lane = FastLane.Route(method: .post, path: "/route", bodyLimit: 64) { _, body in
+        let lane = FastLane.Route(method: .POST, path: "/route", bodyLimit: 64) { _, body in
             onLoop.withLockedValue { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
             started.withLockedValue { $0 += 1 }
             let text = String(buffer: body)
@@ -119,11 +122,12 @@ private struct LaneServer: Sendable {
         }
         let port = NIOLockedValueBox<EventLoopPromise<Int>>(MultiThreadedEventLoopGroup.singleton.any().makePromise())
         let app = Application(
-            router: router, server: .http1(configuration: .init(additionalChannelHandlers: [FastLane(route: lane)])),
+            router: router, server: .http1(configuration: .init(additionalChannelHandlers: [FastLane.inFront(of: lane)])),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in port.withLockedValue { $0 }.succeed(channel.localAddress?.port ?? 0) },
             logger: Logger(label: "fast-lane-test"))
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "fast-lane-test")))
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "fast-lane-test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let server = LaneServer(
