@@ -129,8 +129,8 @@ struct BalancerRoutes: Sendable {
 
     /// The lane that serves `POST /route` off the event loop, in front of the router.
     var fastLane: FastLane.Route {
-        FastLane.Route(method: .POST, path: "/route") { headers, body in
-            await route(contentType: headers.first(name: "Content-Type"), body: body)
+        FastLane.Route(method: .POST, path: "/route") { request in
+            await route(contentType: request.headers.first(name: "Content-Type"), body: request.body)
         }
     }
 

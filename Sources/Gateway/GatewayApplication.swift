@@ -21,10 +21,12 @@ public func buildGatewayApplication(
 ) -> some ApplicationProtocol {
     let logger = configuration.server.logger("smartgrid.gateway")
     let router = Router(context: GatewayRequestContext.self)
-    router.middlewares.add(GatewayMetricsMiddleware(registry: registry))
+    let requestMetrics = GatewayRequestMetrics(registry: registry)
+    router.middlewares.add(GatewayMetricsMiddleware(metrics: requestMetrics))
     router.middlewares.add(ProblemMiddleware())
-    if let rateLimit = configuration.rateLimitPerSecond {
-        router.middlewares.add(RateLimitMiddleware(ratePerSecond: rateLimit))
+    let rateLimit = configuration.rateLimitPerSecond.map { RequestRateLimit(ratePerSecond: $0) }
+    if let rateLimit {
+        router.middlewares.add(RateLimitMiddleware(limit: rateLimit))
     }
     let undo = UndoQueue { pending in
         guard let answer = try? await balancer.order(.DELETE, pending.sessionId) else { return false }
@@ -41,13 +43,15 @@ public func buildGatewayApplication(
         waitingList: waitingList, balancer: balancer, undo: undo, logger: logger, interval: configuration.waitingListInterval, now: now,
         fateWindowSeconds: configuration.balancerTimeout.inSeconds)
     let history = GridHistoryRecorder(balancer: balancer)
-    GatewayRoutes(
+    let routes = GatewayRoutes(
         balancer: balancer, directory: directory, idempotency: idempotency, undo: undo, waitingList: waitingList, now: now,
-        history: history
-    ).add(to: router)
+        history: history)
+    routes.add(to: router)
+    let lane = ChargeRequestLane(routes: routes, metrics: requestMetrics, rateLimit: rateLimit, logger: logger).route
     MetricsEndpoint.add(to: router, registry: registry)
     return Application(
-        router: router, configuration: configuration.server.applicationConfiguration,
+        router: router, server: .http1(configuration: .init(additionalChannelHandlers: [FastLane.inFront(of: lane)])),
+        configuration: configuration.server.applicationConfiguration,
         services: [UndoService(queue: undo, logger: logger), worker, history],
         onServerRunning: { channel in
             await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)

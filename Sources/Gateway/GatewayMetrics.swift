@@ -4,8 +4,8 @@ import Prometheus
 import Synchronization
 
 /// `gateway_requests_total{route,code}` and `gateway_request_duration_seconds`, recorded for
-/// every answer, problems included.
-struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+/// every answer, problems included; one per gateway, for the router and the charge request lane.
+final class GatewayRequestMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let duration: DurationHistogram
     let counters = RequestCounters()
@@ -28,6 +28,19 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// One answer to `route` (its template), begun at `start`.
+    func answered(route: String, code: Int, since start: ContinuousClock.Instant) {
+        counters.counter(route: route, code: code, registry: registry).increment()
+        if route != "/metrics" {
+            duration.record(ContinuousClock.now - start)
+        }
+    }
+}
+
+/// Records every answer of the router's routes.
+struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: GatewayRequestMetrics
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response: Response
@@ -36,11 +49,7 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             response = Problem.from(error).makeResponse()
         }
-        let route = context.endpointPath ?? "unmatched"
-        counters.counter(route: route, code: response.status.code, registry: registry).increment()
-        if route != "/metrics" {
-            duration.record(ContinuousClock.now - start)
-        }
+        metrics.answered(route: context.endpointPath ?? "unmatched", code: response.status.code, since: start)
         return response
     }
 }

@@ -22,7 +22,12 @@ struct GatewayRoutes: Sendable {
     static let chargeRequests = "/api/v1/charge-requests"
 
     func add(to router: Router<GatewayRequestContext>) {
-        router.post(RouterPath(Self.chargeRequests)) { request, _ in try await chargeRequest(request) }
+        router.post(RouterPath(Self.chargeRequests)) { request, _ in
+            let body = try await WireJSON.readBody(from: request)
+            return try await chargeRequest(
+                idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!], contentType: request.headers[.contentType], body: body
+            ).response
+        }
         router.get(RouterPath(Self.chargeRequests + "/:id")) { _, context in
             try await forward(id: try context.parameters.require("id"), cancel: false)
         }
@@ -32,7 +37,7 @@ struct GatewayRoutes: Sendable {
         router.get("/api/v1/grid") { _, _ in try await grid() }
         // The original assignment's endpoint: no body needed, an ordinary AC charge.
         router.post("/request_charge") { _, _ in
-            try await book(WaitRequest(charge: .legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased())))
+            try await book(WaitRequest(charge: .legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased()))).response
         }
         router.get("/health") { _, _ in try WireJSON.response(["status": "ok", "service": "gateway"]) }
         // Readiness includes the database: a gateway that cannot reach it takes no traffic.
@@ -47,7 +52,9 @@ struct GatewayRoutes: Sendable {
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("/api/v1/grid/history") { _, _ in try WireJSON.response(history.current) }
-        router.get("/api/v1/grid/stream") { _, _ in GridStream(balancer: balancer, tally: tally, history: history, waitingList: waitingList).response() }
+        router.get("/api/v1/grid/stream") { _, _ in
+            GridStream(balancer: balancer, tally: tally, history: history, waitingList: waitingList).response()
+        }
         router.get("/dashboard") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
@@ -90,18 +97,18 @@ struct GatewayRoutes: Sendable {
         var headers: HTTPFields
         var body: ByteBuffer
 
-        func response(replayed: Bool = false) -> Response {
-            var headers = headers
-            if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
-            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
+        func wire(replayed: Bool = false) -> WireAnswer {
+            var answer = WireAnswer(status: .init(code: status), headers: headers, body: body)
+            if replayed { answer.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+            return answer
         }
     }
 
-    private func book(_ chargeRequest: WaitRequest) async throws -> Response {
+    private func book(_ chargeRequest: WaitRequest) async throws -> WireAnswer {
         let orderId = UUID().uuidString.lowercased()
         switch try await bookAnswer(chargeRequest, orderId: orderId) {
         case .answered(let answer):
-            return answer.response()
+            return answer.wire()
         case .fateUnknown(let problem):
             // Nobody will ask again for this order: undo it, so no session lives that the client was not told of.
             await undo.undoNow(sessionId: orderId, at: "balancer")
@@ -112,10 +119,11 @@ struct GatewayRoutes: Sendable {
     /// `POST /api/v1/charge-requests`, with `Idempotency-Key` honoured: the same key and body get
     /// the first answer again and book nothing; the same key with another body is a 422. The key
     /// is bound to its order id before the order is placed, so a retry after a lost answer
-    /// resolves that order instead of booking a second.
-    private func chargeRequest(_ request: Request) async throws -> Response {
-        let json = try await WireJSON.readObject(from: request)
-        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return try await book(validated(json)) }
+    /// resolves that order instead of booking a second. Both lanes answer with this: `FastLane`
+    /// on the event loop, and the router for requests the lane leaves to it.
+    func chargeRequest(idempotencyKey key: String?, contentType: String?, body: ByteBuffer) async throws -> WireAnswer {
+        let json = try WireJSON.readObject(contentType: contentType, body: body)
+        guard let key else { return try await book(validated(json)) }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem.invalidRequest([FieldError(field: "Idempotency-Key", message: "must be 1-255 visible ASCII characters")])
         }
@@ -124,7 +132,7 @@ struct GatewayRoutes: Sendable {
         let outcome: BookingOutcome
         switch try await idempotency.check(key: key, fingerprint: fingerprint) {
         case .replay(let answer):
-            return answer.response(replayed: true)
+            return answer.wire(replayed: true)
         case .conflict:
             throw Problem(
                 status: .unprocessableContent, slug: "idempotency-key-reused", title: "Idempotency key reused",
@@ -144,10 +152,10 @@ struct GatewayRoutes: Sendable {
         case .answered(let answer) where answer.status == 503:
             // Nothing was booked (the balancer undoes what it is unsure of): a retry may find room.
             await idempotency.abandon(key: key)
-            return answer.response()
+            return answer.wire()
         case .answered(let answer):
             try await idempotency.record(key: key, fingerprint: fingerprint, answer: answer)
-            return answer.response()
+            return answer.wire()
         case .fateUnknown(let problem):
             // The key keeps its order: the client's retry resolves it.
             idempotency.markUnresolved(key: key)
@@ -185,7 +193,9 @@ struct GatewayRoutes: Sendable {
     /// waiting list when nothing can admit it now (or cars already wait: first come, first
     /// served). Throws only when nothing was booked.
     private func bookAnswer(_ wait: WaitRequest, orderId: String) async throws -> BookingOutcome {
-        if wait.maxWaitMinutes > 0, try await waitingList.hasWaiting() { return try await enqueue(wait, orderId: orderId, retryAfterSeconds: 5) }
+        if wait.maxWaitMinutes > 0, try await waitingList.hasWaiting() {
+            return try await enqueue(wait, orderId: orderId, retryAfterSeconds: 5)
+        }
         let order = SessionOrder(id: orderId, request: wait.charge)
         let answer: UpstreamResponse
         do throws(UpstreamFailure) {

@@ -29,16 +29,24 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias OutboundIn = HTTPServerResponsePart
     public typealias OutboundOut = HTTPServerResponsePart
 
-    /// The route the lane serves, and how it answers a request whose body was read whole.
+    /// A request the lane took, its body read whole.
+    public struct Request: Sendable {
+        public var headers: HTTPHeaders
+        public var body: ByteBuffer
+        /// The client's address, for limits kept per client.
+        public var remoteAddress: SocketAddress?
+    }
+
+    /// The route the lane serves, and how it answers a request.
     public struct Route: Sendable {
         public var method: HTTPMethod
         public var path: String
         public var bodyLimit: Int
-        public var answer: @Sendable (HTTPHeaders, ByteBuffer) async -> WireAnswer
+        public var answer: @Sendable (Request) async -> WireAnswer
 
         public init(
             method: HTTPMethod, path: String, bodyLimit: Int = WireJSON.bodyLimit,
-            answer: @escaping @Sendable (HTTPHeaders, ByteBuffer) async -> WireAnswer
+            answer: @escaping @Sendable (Request) async -> WireAnswer
         ) {
             self.method = method
             self.path = path
@@ -186,8 +194,9 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         phase = .answering
         let loop = context.eventLoop
         let answered = loop.makePromise(of: WireAnswer.self)
+        let request = Request(headers: head.headers, body: body, remoteAddress: context.channel.remoteAddress)
         Task(executorPreference: executor) { [route] in
-            answered.succeed(await route.answer(head.headers, body))
+            answered.succeed(await route.answer(request))
         }
         let closeAfter = !head.isKeepAlive
         let version = head.version

@@ -9,15 +9,22 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Problem.from(error)
-            // An unknown failure is a bug worth an error line; an unreachable upstream or a full grid
-            // is the weather, and logging each one would cost more than answering it.
-            if problem.statusCode == 500 {
-                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            } else if problem.statusCode > 500 {
-                context.logger.debug("upstream problem", metadata: ["path": "\(request.uri.path)", "status": "\(problem.statusCode)"])
-            }
-            return problem.makeResponse()
+            return Problem.answering(error, path: request.uri.path, logger: context.logger).makeResponse()
         }
+    }
+}
+
+extension Problem {
+    /// The problem an error below a route answers with, logged when it is worth a line.
+    public static func answering(_ error: any Error, path: String, logger: Logger) -> Problem {
+        let problem = Problem.from(error)
+        // An unknown failure is a bug worth an error line; an unreachable upstream or a full grid
+        // is the weather, and logging each one would cost more than answering it.
+        if problem.statusCode == 500 {
+            logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+        } else if problem.statusCode > 500 {
+            logger.debug("upstream problem", metadata: ["path": "\(path)", "status": "\(problem.statusCode)"])
+        }
+        return problem
     }
 }

@@ -11,8 +11,12 @@ public struct WireAnswer: Sendable {
     public var body: ByteBuffer
 
     public init(status: HTTPResponse.Status, contentType: String, body: ByteBuffer) {
+        self.init(status: status, headers: [.contentType: contentType], body: body)
+    }
+
+    public init(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) {
         self.status = status
-        self.headers = [.contentType: contentType]
+        self.headers = headers
         self.body = body
     }
 

@@ -106,7 +106,8 @@ private struct LaneServer: Sendable {
     static func with(_ body: @Sendable (LaneServer) async throws -> Void) async throws {
         let onLoop = NIOLockedValueBox<[Bool]>([])
         let started = NIOLockedValueBox(0)
-        let lane = FastLane.Route(method: .POST, path: "/route", bodyLimit: 64) { _, body in
+        let lane = FastLane.Route(method: .POST, path: "/route", bodyLimit: 64) { request in
+            let body = request.body
             onLoop.withLockedValue { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
             started.withLockedValue { $0 += 1 }
             let text = String(buffer: body)
