@@ -20,7 +20,7 @@ import NIOHTTPTypesHTTP1
 /// The lane takes a request only when it is `route`'s method and path, its body is JSON of a
 /// declared length within the limit (or chunked), and no earlier request on the connection is
 /// still with the router: answers leave in the order requests came (HTTP/1.1 pipelining).
-/// Requests read while the lane answers wait (and reading pauses) until its answer is written.
+/// Requests read while the lane answers wait until its answer is written, and reading pauses.
 /// A chunked body that grows past the limit gets a 413 and the connection closes, as nothing
 /// else can tell where the next request starts without reading the rest.
 public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
@@ -133,7 +133,10 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     public func read(context: ChannelHandlerContext) {
-        if case .answering = phase {
+        // Reading pauses only once a request waits behind the answer (a pipelining client), so
+        // the held parts stay within one read. Pausing every time would cost two `epoll_ctl`
+        // calls per request (it showed at 2% of the balancer's CPU).
+        if isAnswering, !held.isEmpty {
             readWanted = true
         } else {
             context.read()
