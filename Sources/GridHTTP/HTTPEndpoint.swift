@@ -1,12 +1,17 @@
 /// Where a plain `http://` URL points: the host and port a keep-alive link connects to, and the
 /// request target sent on it.
 public struct HTTPEndpoint: Hashable, Sendable {
-    public var host: String
-    public var port: Int
+    public let host: String
+    public let port: Int
+    /// The value of the `Host` header for this endpoint, made once (every request sends it).
+    let hostHeader: String
 
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
+        // On the bytes: `String.contains(String)` is Foundation's search, which showed in the profile.
+        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
+        self.hostHeader = port == 80 ? name : "\(name):\(port)"
     }
 
     /// Splits `http://host[:port][/path][?query]` into its endpoint and request target (`/` when
@@ -95,11 +100,5 @@ public struct HTTPEndpoint: Hashable, Sendable {
         }
         let host = String(decoding: UnsafeBufferPointer(rebasing: hostBytes), as: UTF8.self)
         return HTTPEndpoint(host: host, port: port)
-    }
-
-    /// The value of the `Host` header for this endpoint.
-    var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
     }
 }
