@@ -11,7 +11,9 @@ struct ChargeRequestLane: Sendable {
     let logger: Logger
 
     var route: FastLane.Route {
-        FastLane.Route(method: .POST, path: GatewayRoutes.chargeRequests) { request in await answer(request) }
+        FastLane.Route(method: .POST, path: GatewayRoutes.chargeRequests, soleHeaders: ["Idempotency-Key"]) { request in
+            await answer(request)
+        }
     }
 
     func answer(_ request: FastLane.Request) async -> WireAnswer {

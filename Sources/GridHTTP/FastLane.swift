@@ -22,7 +22,11 @@ import NIOHTTPTypesHTTP1
 /// still with the router: answers leave in the order requests came (HTTP/1.1 pipelining).
 /// Requests read while the lane answers wait until its answer is written, and reading pauses.
 /// A chunked body that grows past the limit gets a 413 and the connection closes, as nothing
-/// else can tell where the next request starts without reading the rest.
+/// else can tell where the next request starts without reading the rest. Decoder errors, the
+/// client's end of input and shutdown wait behind the lane's answer, as requests do.
+///
+/// Hummingbird's `idleTimeout` must stay off with a lane: its connection state handler sits
+/// behind the lane and never sees the lane's requests, so it would close busy connections.
 public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias InboundOut = HTTPServerRequestPart
@@ -42,15 +46,19 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         public var method: HTTPMethod
         public var path: String
         public var bodyLimit: Int
+        /// Headers the answer reads: a request that repeats one goes to the router, which joins
+        /// the values (and so answers as it always did).
+        public var soleHeaders: [String]
         public var answer: @Sendable (Request) async -> WireAnswer
 
         public init(
-            method: HTTPMethod, path: String, bodyLimit: Int = WireJSON.bodyLimit,
+            method: HTTPMethod, path: String, bodyLimit: Int = WireJSON.bodyLimit, soleHeaders: [String] = [],
             answer: @escaping @Sendable (Request) async -> WireAnswer
         ) {
             self.method = method
             self.path = path
             self.bodyLimit = bodyLimit
+            self.soleHeaders = ["Content-Type"] + soleHeaders
             self.answer = answer
         }
 
@@ -60,6 +68,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
             guard let contentType = head.headers.first(name: "Content-Type"), WireJSON.isJSON(contentType) else { return false }
             // Expect: 100-continue and over-long bodies are the router's (it answers them as everywhere else).
             if head.headers.contains(name: "Expect") { return false }
+            if soleHeaders.contains(where: { head.headers[$0].count > 1 }) { return false }
             if let length = head.headers.first(name: "Content-Length") {
                 guard let bytes = Int(length), bytes <= bodyLimit else { return false }
             }
@@ -77,14 +86,24 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         case closing
     }
 
+    /// What came in while the lane answered, given on in order once it has.
+    private enum Held {
+        case part(HTTPServerRequestPart)
+        /// From the decoder: the router answers it (a 400) and closes, after the lane's answer.
+        case error(any Error)
+        /// Shutdown (`ChannelShouldQuiesceEvent`) or the client's end of input: the router
+        /// would close the connection at once, with the lane's answer unwritten.
+        case event(Any)
+    }
+
     private let route: Route
     private var phase = Phase.idle
     /// Requests given to the router whose answers have not ended yet.
     private var withRouter = 0
-    /// Parts read while the lane was answering, in order.
-    private var held: [HTTPServerRequestPart] = []
+    /// The router was given a request after which it closes the connection: the lane takes no more.
+    private var routerCloses = false
+    private var held: [Held] = []
     private var readWanted = false
-    private var quiesceHeld = false
     private var executor: EventLoopTaskExecutor?
 
     init(route: Route) {
@@ -126,35 +145,57 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         switch phase {
-        case .answering: held.append(part)
+        case .answering: held.append(.part(part))
         case .closing: break
         default: take(part, context: context)
         }
     }
 
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch phase {
+        case .answering:
+            held.append(.error(error))
+        case .collecting:
+            // The request the lane was reading is broken: the router answers the error.
+            phase = .idle
+            context.fireErrorCaught(error)
+        default:
+            context.fireErrorCaught(error)
+        }
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        let closesConnection = event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed
+        if closesConnection, isBusy || !held.isEmpty {
+            held.append(.event(event))
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     public func read(context: ChannelHandlerContext) {
-        // Reading pauses only once a request waits behind the answer (a pipelining client), so
-        // the held parts stay within one read. Pausing every time would cost two `epoll_ctl`
-        // calls per request (it showed at 2% of the balancer's CPU).
-        if isAnswering, !held.isEmpty {
+        // Reading pauses once a request waits behind the lane's answer (a pipelining client), so
+        // what is held stays within one read, and while answers cannot be written (a client that
+        // does not read them). Pausing on every answer would cost two `epoll_ctl` calls per
+        // request (it showed at 2% of the balancer's CPU).
+        if (isAnswering && !held.isEmpty) || !context.channel.isWritable {
             readWanted = true
         } else {
             context.read()
         }
     }
 
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readWanted, !(isAnswering && !held.isEmpty) {
+            readWanted = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) { withRouter = max(0, withRouter - 1) }
         context.write(data, promise: promise)
-    }
-
-    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // Shutting down: the framework closes idle connections; one the lane is answering is not idle.
-        if event is ChannelShouldQuiesceEvent, isBusy {
-            quiesceHeld = true
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 
     private var isBusy: Bool {
@@ -164,14 +205,21 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    private var isAnswering: Bool {
+        if case .answering = phase { return true }
+        return false
+    }
+
     private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (phase, part) {
         case (.closing, _):
             break
-        case (.idle, .head(let head)) where withRouter == 0 && route.takes(head):
+        case (.idle, .head(let head)) where withRouter == 0 && !routerCloses && route.takes(head):
             phase = .collecting(head, ByteBuffer())
-        case (.idle, .head):
+        case (.idle, .head(let head)):
             withRouter += 1
+            // Hummingbird closes after answering a request that asks it to.
+            if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { routerCloses = true }
             phase = .forwarding
             context.fireChannelRead(wrapInboundOut(part))
         case (.forwarding, .end):
@@ -218,7 +266,12 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         for field in answer.headers { headers.add(name: field.name.rawName, value: field.value) }
         headers.add(name: "Content-Length", value: String(answer.body.readableBytes))
-        if closing { headers.add(name: "Connection", value: "close") }
+        headers.add(name: "Date", value: HTTPDate.now())
+        if closing {
+            headers.add(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
         let head = HTTPResponseHead(version: version, status: .init(statusCode: answer.status.code), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
@@ -232,27 +285,28 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         write(WireAnswer(Problem.bodyTooLarge(limit: route.bodyLimit)), version: .http1_1, closing: true, context: context)
     }
 
-    /// After an answer: the parts that waited, then reading and shutdown as they were asked for.
+    /// After an answer: what waited, in order (an event that would close the connection waits
+    /// on while another lane request is being read), then reading, if it was asked for.
     private func resume(context: ChannelHandlerContext) {
-        let replaying = !held.isEmpty
-        while !held.isEmpty, !isAnswering {
-            take(held.removeFirst(), context: context)
+        var replayed = false
+        while let next = held.first, !isAnswering {
+            if case .event = next, isBusy { break }
+            held.removeFirst()
+            switch next {
+            case .part(let part):
+                replayed = true
+                take(part, context: context)
+            case .error(let error):
+                errorCaught(context: context, error: error)
+            case .event(let event):
+                context.fireUserInboundEventTriggered(event)
+            }
         }
         // The parts given on to the router arrive there only with a read's completion.
-        if replaying { context.fireChannelReadComplete() }
-        guard !isAnswering else { return }
-        if quiesceHeld, !isBusy {
-            quiesceHeld = false
-            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        }
-        if readWanted {
+        if replayed { context.fireChannelReadComplete() }
+        if readWanted, !(isAnswering && !held.isEmpty), context.channel.isWritable {
             readWanted = false
             context.read()
         }
-    }
-
-    private var isAnswering: Bool {
-        if case .answering = phase { return true }
-        return false
     }
 }

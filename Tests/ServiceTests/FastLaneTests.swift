@@ -18,11 +18,14 @@ import Testing
                 Self.post("/route", #"{"n":1}"#, closing: true), Self.get("/health", closing: true),
                 Self.post("/route", #"{"n":2}"#, closing: true),
             ] {
-                answers += try await server.exchange(request)
+                let conversation = try await server.exchange(request)
+                #expect(conversation.closedByServer, "Connection: close is honoured")
+                answers += conversation.answers
             }
             #expect(answers.map(\.body) == [#"lane {"n":1}"#, "router health", #"lane {"n":2}"#])
             #expect(answers.map(\.status) == [201, 200, 201])
             #expect(answers[0].headers["content-type"] == "application/json")
+            #expect(answers[0].headers["date"]?.hasSuffix(" GMT") == true, "a Date header, as the router's answers have")
             #expect(server.laneRanOnEventLoop.withLockedValue { $0 } == [true, true], "the lane's task ran on an event loop thread")
         }
     }
@@ -31,41 +34,95 @@ import Testing
         try await LaneServer.with { server in
             // A slow lane answer first: everything behind it waits. A router answer next: a
             // lane request behind it goes to the router too, so it cannot overtake.
-            let answers = try await server.exchange(
+            let conversation = try await server.exchange(
                 Self.post("/route", #"{"slow":1}"#) + Self.get("/slow") + Self.post("/route", #"{"n":3}"#) + Self.get("/health")
                     + Self.post("/route", #"{"n":5}"#, closing: true))
-            #expect(answers.map(\.body) == [#"lane {"slow":1}"#, "router slow", #"router {"n":3}"#, "router health", #"router {"n":5}"#])
+            #expect(
+                conversation.answers.map(\.body) == [
+                    #"lane {"slow":1}"#, "router slow", #"router {"n":3}"#, "router health", #"router {"n":5}"#,
+                ])
+            #expect(conversation.closedByServer)
+        }
+    }
+
+    @Test func readingResumesAfterTheRequestsThatWaitedAreAnswered() async throws {
+        try await LaneServer.with { server in
+            // The health check waits behind the slow answer, so reading pauses; a request sent
+            // after both answers must still be read.
+            let conversation = try await server.exchange(
+                Self.post("/route", #"{"slow":1}"#) + Self.get("/health"),
+                then: [(afterAnswers: 2, send: Self.post("/route", #"{"n":3}"#, closing: true))])
+            #expect(conversation.answers.map(\.body) == [#"lane {"slow":1}"#, "router health", #"lane {"n":3}"#])
+            #expect(conversation.closedByServer)
         }
     }
 
     @Test func requestsTheLaneDoesNotTakeReachTheRouter() async throws {
         try await LaneServer.with { server in
-            let answers = try await server.exchange(
+            let conversation = try await server.exchange(
                 "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"
                     + "POST /route?x=1 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
                     + "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 99\r\n\r\n"
                     + String(repeating: " ", count: 99)
+                    + "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 2\r\n\r\n{}"
                     + Self.get("/health", closing: true))
-            #expect(answers.map(\.status) == [200, 200, 200, 200])
-            #expect(answers.map(\.body) == ["router hi", "router {}", "router " + String(repeating: " ", count: 99), "router health"])
+            #expect(conversation.answers.map(\.status) == [200, 200, 200, 200, 200])
+            #expect(
+                conversation.answers.map(\.body) == [
+                    "router hi", "router {}", "router " + String(repeating: " ", count: 99), "router {}", "router health",
+                ])
+        }
+    }
+
+    @Test func http10KeepAliveIsAnsweredAsHTTP10AndKeptOpen() async throws {
+        try await LaneServer.with { server in
+            let body = #"{"n":1}"#
+            let conversation = try await server.exchange(
+                "POST /route HTTP/1.0\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                    + body,
+                then: [(afterAnswers: 1, send: "POST /route HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")])
+            #expect(conversation.answers.map(\.body) == [#"lane {"n":1}"#, "lane {}"])
+            #expect(conversation.answers.map(\.version) == ["HTTP/1.0", "HTTP/1.0"])
+            #expect(conversation.answers.first?.headers["connection"] == "keep-alive")
+            #expect(conversation.answers.last?.headers["connection"] == "close", "HTTP/1.0 without keep-alive closes")
+            #expect(conversation.closedByServer)
         }
     }
 
     @Test func aChunkedBodyPastTheLimitIs413AndTheConnectionCloses() async throws {
         try await LaneServer.with { server in
             let chunk = String(repeating: "x", count: 40)
-            let answers = try await server.exchange(
+            let refused = try await server.exchange(
                 "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "28\r\n\(chunk)\r\n28\r\n\(chunk)\r\n0\r\n\r\n" + Self.get("/health"))
-            #expect(answers.count == 1, "the connection closed after the 413")
-            #expect(answers.first?.status == 413)
-            #expect(answers.first?.headers["content-type"] == "application/problem+json")
-            #expect(answers.first?.body.contains("urn:smartgrid:problem:body-too-large") == true)
+            #expect(refused.closedByServer)
+            #expect(refused.answers.count == 1, "nothing after the 413 is answered")
+            #expect(refused.answers.first?.status == 413)
+            #expect(refused.answers.first?.headers["content-type"] == "application/problem+json")
+            #expect(refused.answers.first?.body.contains("urn:smartgrid:problem:body-too-large") == true)
             // Within the limit, chunked is taken whole.
             let small = try await server.exchange(
                 "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                     + "3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n")
-            #expect(small.map(\.body) == [#"lane {"a":1}"#])
+            #expect(small.answers.map(\.body) == [#"lane {"a":1}"#])
+        }
+    }
+
+    @Test func garbageBehindALaneRequestIsAnsweredAfterIt() async throws {
+        try await LaneServer.with { server in
+            let conversation = try await server.exchange(Self.post("/route", #"{"slow":1}"#) + "NOT HTTP AT ALL\r\n\r\n")
+            #expect(conversation.answers.map(\.status) == [201, 400], "the lane's answer first, then the router's 400")
+            #expect(conversation.answers.first?.body == #"lane {"slow":1}"#)
+            #expect(conversation.closedByServer)
+        }
+    }
+
+    @Test func aClientThatEndsItsOutputStillGetsItsAnswer() async throws {
+        try await LaneServer.with { server in
+            let conversation = try await server.exchange(Self.post("/route", #"{"slow":1}"#), endingOutput: true)
+            #expect(conversation.answers.map(\.body) == [#"lane {"slow":1}"#])
+            #expect(conversation.closedByServer)
         }
     }
 
@@ -74,8 +131,9 @@ import Testing
             let answer = Task { try await server.exchange(Self.post("/route", #"{"slow":1}"#)) }
             try await server.waitUntilALaneAnswerStarted()
             server.shutDown()
-            let answers = try await answer.value
-            #expect(answers.map(\.body) == [#"lane {"slow":1}"#])
+            let conversation = try await answer.value
+            #expect(conversation.answers.map(\.body) == [#"lane {"slow":1}"#])
+            #expect(conversation.closedByServer)
         }
     }
 
@@ -98,6 +156,7 @@ private struct LaneServer: Sendable {
     let group: ServiceGroup
 
     struct Answer {
+        var version: String
         var status: Int
         var headers: [String: String]
         var body: String
@@ -155,19 +214,41 @@ private struct LaneServer: Sendable {
         #expect(laneStarted.withLockedValue { $0 } > 0)
     }
 
-    /// Writes `requests` in one go on a new connection and reads every answer until the server
-    /// closes it (the last request asks it to).
-    func exchange(_ requests: String) async throws -> [Answer] {
+    /// What came back on one connection: the answers, and whether the server closed it (rather
+    /// than the test giving up after 5 s).
+    struct Conversation {
+        var answers: [Answer]
+        var closedByServer: Bool
+    }
+
+    /// Writes `requests` on a new connection, then each of `then` once that many answers have
+    /// come, optionally ends its output, and reads until the server closes the connection.
+    func exchange(_ requests: String, then later: [(afterAnswers: Int, send: String)] = [], endingOutput: Bool = false) async throws
+        -> Conversation
+    {
         let received = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: ByteBuffer.self)
+        let collector = Collector(done: received)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: received)) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: requests))
-        let timeout = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+        let gaveUp = NIOLockedValueBox(false)
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(5)) {
+            gaveUp.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
         defer { timeout.cancel() }
-        return Self.answers(in: String(buffer: try await received.futureResult.get()))
+        try await channel.writeAndFlush(ByteBuffer(string: requests))
+        for step in later {
+            while Self.answers(in: String(buffer: collector.all.withLockedValue { $0 })).count < step.afterAnswers, channel.isActive {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await channel.writeAndFlush(ByteBuffer(string: step.send))
+        }
+        if endingOutput { try await channel.close(mode: .output) }
+        let text = String(buffer: try await received.futureResult.get())
+        return Conversation(answers: Self.answers(in: text), closedByServer: !gaveUp.withLockedValue { $0 })
     }
 
     /// Splits HTTP/1.1 answers with a Content-Length each.
@@ -176,7 +257,8 @@ private struct LaneServer: Sendable {
         var rest = Substring(text)
         while let headEnd = rest.range(of: "\r\n\r\n") {
             let lines = rest[..<headEnd.lowerBound].split(separator: "\r\n")
-            let status = lines.first.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+            let statusLine = lines.first?.split(separator: " ") ?? []
+            let status = statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0
             var headers: [String: String] = [:]
             for line in lines.dropFirst() {
                 guard let colon = line.firstIndex(of: ":") else { continue }
@@ -185,7 +267,10 @@ private struct LaneServer: Sendable {
             let length = headers["content-length"].flatMap { Int($0) } ?? 0
             let bodyStart = headEnd.upperBound
             let bodyEnd = rest.utf8.index(bodyStart, offsetBy: length, limitedBy: rest.endIndex) ?? rest.endIndex
-            answers.append(Answer(status: status, headers: headers, body: String(rest[bodyStart..<bodyEnd])))
+            answers.append(
+                Answer(
+                    version: statusLine.first.map(String.init) ?? "", status: status, headers: headers,
+                    body: String(rest[bodyStart..<bodyEnd])))
             rest = rest[bodyEnd...]
         }
         return answers

@@ -14,32 +14,6 @@ import Testing
 /// router when called without one (`.router` tests) or when the lane leaves a request to it.
 /// Both must answer alike, problems, headers, idempotency and metrics included.
 @Suite struct GatewayLaneTests {
-    /// A balancer that admits every order at substation S1 unless told to fail.
-    final class AdmittingBalancer: BalancerClient {
-        let failure: UpstreamResponse?
-
-        init(failure: UpstreamResponse? = nil) {
-            self.failure = failure
-        }
-
-        func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse {
-            if let failure { return failure }
-            return UpstreamResponse(
-                status: 201, headers: ["Content-Type": "application/json"],
-                body: ByteBuffer(string: #"{"id":"\#(order.id)","status":"charging","substationId":"S1"}"#))
-        }
-        func substations() async throws(UpstreamFailure) -> UpstreamResponse { throw .refused }
-        func session(_ method: HTTPMethod, _ id: String, on substationId: String) async throws(UpstreamFailure) -> UpstreamResponse {
-            throw .refused
-        }
-        func order(_ method: HTTPMethod, _ id: String) async throws(UpstreamFailure) -> UpstreamResponse { throw .refused }
-        func admin(_ method: HTTPMethod, _ path: String, body: Data?, authorization: String?) async throws(UpstreamFailure)
-            -> UpstreamResponse
-        {
-            throw .refused
-        }
-    }
-
     struct Answer: Equatable {
         var status: Int
         var contentType: String?
@@ -50,7 +24,7 @@ import Testing
     }
 
     /// The same requests, answered over a socket (the lane) and without one (the router).
-    static func answers(_ setup: TestingSetup, balancer: AdmittingBalancer, requests: [(HTTPFields, String)]) async throws -> [Answer] {
+    static func answers(_ setup: TestingSetup, balancer: any BalancerClient, requests: [(HTTPFields, String)]) async throws -> [Answer] {
         let app = buildGatewayApplication(GatewayConfiguration(server: ServerSettings(port: 0)), balancer: balancer)
         return try await app.test(setup) { client in
             var answers: [Answer] = []
@@ -83,29 +57,40 @@ import Testing
             (Self.keyed, Self.order),
             (Self.keyed, Self.order),
             (Self.keyed, #"{"vehicleId":"EV-2","energyKWh":30,"maxPowerKW":11}"#),
+            // A repeated Idempotency-Key: the router joins the values ("k-1, k-2": not a valid key).
+            (
+                [.contentType: "application/json", HTTPField.Name("Idempotency-Key")!: "k-1", HTTPField.Name("Idempotency-Key")!: "k-2"],
+                Self.order
+            ),
             ([.contentType: "application/json", HTTPField.Name("Idempotency-Key")!: "bad key"], Self.order),
         ]
-        let overSocket = try await Self.answers(.live, balancer: AdmittingBalancer(), requests: requests)
-        let withoutSocket = try await Self.answers(.router, balancer: AdmittingBalancer(), requests: requests)
+        let laneBalancer = IdempotencyTests.CountingBalancer()
+        let routerBalancer = IdempotencyTests.CountingBalancer()
+        let overSocket = try await Self.answers(.live, balancer: laneBalancer, requests: requests)
+        let withoutSocket = try await Self.answers(.router, balancer: routerBalancer, requests: requests)
+        // The lane routes from the connection's event loop, the router from the concurrency pool.
+        #expect(laneBalancer.routedOnEventLoop.withLock { $0 } == [true, true])
+        #expect(routerBalancer.routedOnEventLoop.withLock { $0 } == [false, false])
         #expect(overSocket == withoutSocket)
-        #expect(overSocket.map(\.status) == [201, 400, 400, 415, 201, 201, 422, 400])
+        #expect(overSocket.map(\.status) == [201, 400, 400, 415, 201, 201, 422, 400, 400])
         #expect(overSocket[5].replayed == "true", "a keyed retry gets the first answer again")
-        #expect(overSocket[0].body == #"{"id":"ID","status":"charging","substationId":"S1"}"#)
+        #expect(overSocket[0].body.hasPrefix(#"{"id":"ID","vehicleId":"EV-1","substationId":"S1","status":"charging""#))
 
         let full = UpstreamResponse(
             status: 503, headers: ["Content-Type": "application/problem+json", "Retry-After": "7"],
             body: ByteBuffer(string: #"{"status":503,"title":"No substation can admit this vehicle"}"#))
-        let fullOverSocket = try await Self.answers(.live, balancer: AdmittingBalancer(failure: full), requests: [(Self.json, Self.order)])
+        let fullOverSocket = try await Self.answers(
+            .live, balancer: GatewayTests.StubBalancer { full }, requests: [(Self.json, Self.order)])
         #expect(
             fullOverSocket
-                == (try await Self.answers(.router, balancer: AdmittingBalancer(failure: full), requests: [(Self.json, Self.order)])))
+                == (try await Self.answers(.router, balancer: GatewayTests.StubBalancer { full }, requests: [(Self.json, Self.order)])))
         #expect(fullOverSocket.first?.retryAfter == "7")
     }
 
     @Test func theLanesAnswersAreCountedAndTimed() async throws {
         let registry = PrometheusCollectorRegistry()
         let app = buildGatewayApplication(
-            GatewayConfiguration(server: ServerSettings(port: 0)), balancer: AdmittingBalancer(), registry: registry)
+            GatewayConfiguration(server: ServerSettings(port: 0)), balancer: IdempotencyTests.CountingBalancer(), registry: registry)
         try await app.test(.live) { client in
             for body in [Self.order, Self.order, "{"] {
                 try await client.execute(uri: "/api/v1/charge-requests", method: .post, headers: Self.json, body: ByteBuffer(string: body))

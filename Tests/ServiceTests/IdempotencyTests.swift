@@ -5,17 +5,21 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 import Testing
 
 /// `Idempotency-Key` on charge requests: a client's retry never books twice.
 @Suite struct IdempotencyTests {
-    /// A balancer that admits everything and counts what it was asked to route.
+    /// A balancer that admits everything and counts what it was asked to route, and whether
+    /// each order was routed from an event loop thread (as `FastLane` does) or not.
     final class CountingBalancer: BalancerClient {
         let routed = Mutex(0)
+        let routedOnEventLoop = Mutex<[Bool]>([])
 
         func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse {
             routed.withLock { $0 += 1 }
+            routedOnEventLoop.withLock { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
             let body =
                 #"{"id":"\#(order.id)","vehicleId":"\#(order.request.vehicleId)","substationId":"S1","status":"charging","energyRequestedKWh":\#(order.request.energyKWh),"energyDeliveredKWh":0,"powerKW":11,"createdAt":"2026-01-01T00:00:00Z"}"#
             return UpstreamResponse(status: 201, headers: ["Substation-URL": "http://s1"], body: ByteBuffer(string: body))
