@@ -76,38 +76,13 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private enum Phase {
-        case idle
-        /// The parts of a request the router has, until its end.
-        case forwarding
-        case collecting(HTTPRequestHead, ByteBuffer)
-        case answering
-        /// A 413 went out; the connection closes and nothing more is read.
-        case closing
-    }
-
-    /// What came in while the lane answered, given on in order once it has.
-    private enum Held {
-        case part(HTTPServerRequestPart)
-        /// From the decoder: the router answers it (a 400) and closes, after the lane's answer.
-        case error(any Error)
-        /// Shutdown (`ChannelShouldQuiesceEvent`) or the client's end of input: the router
-        /// would close the connection at once, with the lane's answer unwritten.
-        case event(Any)
-    }
-
     private let route: Route
-    private var phase = Phase.idle
-    /// Requests given to the router whose answers have not ended yet.
-    private var withRouter = 0
-    /// The router was given a request after which it closes the connection: the lane takes no more.
-    private var routerCloses = false
-    private var held: [Held] = []
-    private var readWanted = false
+    private var state: FastLaneState
     private var executor: EventLoopTaskExecutor?
 
     init(route: Route) {
         self.route = route
+        self.state = FastLaneState(bodyLimit: route.bodyLimit, takes: route.takes)
     }
 
     /// The handler to give Hummingbird (`HTTP1Channel.Configuration(additionalChannelHandlers:)`):
@@ -143,122 +118,58 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        switch phase {
-        case .answering: held.append(.part(part))
-        case .closing: break
-        default: take(part, context: context)
-        }
+        if let action = state.received(unwrapInboundIn(data)) { carryOut(action, context: context) }
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        switch phase {
-        case .answering:
-            held.append(.error(error))
-        case .collecting:
-            // The request the lane was reading is broken: the router answers the error.
-            phase = .idle
-            context.fireErrorCaught(error)
-        default:
-            context.fireErrorCaught(error)
-        }
+        if let action = state.caught(error) { carryOut(action, context: context) }
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         let closesConnection = event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed
-        if closesConnection, isBusy || !held.isEmpty {
-            held.append(.event(event))
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
+        if let action = state.event(event, closesConnection: closesConnection) { carryOut(action, context: context) }
     }
 
     public func read(context: ChannelHandlerContext) {
-        // Reading pauses once a request waits behind the lane's answer (a pipelining client), so
-        // what is held stays within one read, and while answers cannot be written (a client that
-        // does not read them). Pausing on every answer would cost two `epoll_ctl` calls per
-        // request (it showed at 2% of the balancer's CPU).
-        if (isAnswering && !held.isEmpty) || !context.channel.isWritable {
-            readWanted = true
-        } else {
-            context.read()
-        }
+        if state.readRequested(writable: context.channel.isWritable) { context.read() }
     }
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, readWanted, !(isAnswering && !held.isEmpty) {
-            readWanted = false
-            context.read()
-        }
+        if state.writabilityChanged(writable: context.channel.isWritable) { context.read() }
         context.fireChannelWritabilityChanged()
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { withRouter = max(0, withRouter - 1) }
+        if case .end = unwrapOutboundIn(data) { state.routerAnswerEnded() }
         context.write(data, promise: promise)
     }
 
-    private var isBusy: Bool {
-        switch phase {
-        case .collecting, .answering: true
-        default: false
-        }
-    }
-
-    private var isAnswering: Bool {
-        if case .answering = phase { return true }
-        return false
-    }
-
-    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch (phase, part) {
-        case (.closing, _):
-            break
-        case (.idle, .head(let head)) where withRouter == 0 && !routerCloses && route.takes(head):
-            phase = .collecting(head, ByteBuffer())
-        case (.idle, .head(let head)):
-            withRouter += 1
-            // Hummingbird closes after answering a request that asks it to.
-            if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { routerCloses = true }
-            phase = .forwarding
-            context.fireChannelRead(wrapInboundOut(part))
-        case (.forwarding, .end):
-            phase = .idle
-            context.fireChannelRead(wrapInboundOut(part))
-        case (.collecting(let head, var body), .body(var chunk)):
-            guard body.readableBytes + chunk.readableBytes <= route.bodyLimit else {
-                refuseOverLimit(context: context)
-                return
-            }
-            phase = .idle  // drop the buffer's other reference before appending (no copy)
-            body.writeBuffer(&chunk)
-            phase = .collecting(head, body)
-        case (.collecting(let head, let body), .end):
-            answer(head, body, context: context)
-        default:
-            // Forwarding, or parts the router must judge (a body without a head): its to answer.
-            context.fireChannelRead(wrapInboundOut(part))
+    private func carryOut(_ action: FastLaneState.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .forward(let part): context.fireChannelRead(wrapInboundOut(part))
+        case .answer(let head, let body): answer(head, body, context: context)
+        case .refuseOverLimit:
+            write(WireAnswer(Problem.bodyTooLarge(limit: route.bodyLimit)), version: .http1_1, closing: true, context: context)
+        case .forwardError(let error): context.fireErrorCaught(error)
+        case .forwardEvent(let event): context.fireUserInboundEventTriggered(event)
+        case .forwardReadComplete: context.fireChannelReadComplete()
+        case .read: context.read()
         }
     }
 
     private func answer(_ head: HTTPRequestHead, _ body: ByteBuffer, context: ChannelHandlerContext) {
-        phase = .answering
-        let loop = context.eventLoop
-        let answered = loop.makePromise(of: WireAnswer.self)
+        let answered = context.eventLoop.makePromise(of: WireAnswer.self)
         let request = Request(headers: head.headers, body: body, remoteAddress: context.channel.remoteAddress)
         Task(executorPreference: executor) { [route] in
             answered.succeed(await route.answer(request))
         }
-        let closeAfter = !head.isKeepAlive
+        let closing = !head.isKeepAlive
         let version = head.version
         answered.futureResult.assumeIsolated().whenSuccess { answer in
-            self.write(answer, version: version, closing: closeAfter, context: context)
-            if closeAfter {
-                self.phase = .closing
-                return
+            self.write(answer, version: version, closing: closing, context: context)
+            for action in self.state.answerWritten(closing: closing, writable: context.channel.isWritable) {
+                self.carryOut(action, context: context)
             }
-            self.phase = .idle
-            self.resume(context: context)
         }
     }
 
@@ -278,35 +189,5 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
         if closing { written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
-    }
-
-    private func refuseOverLimit(context: ChannelHandlerContext) {
-        phase = .closing
-        write(WireAnswer(Problem.bodyTooLarge(limit: route.bodyLimit)), version: .http1_1, closing: true, context: context)
-    }
-
-    /// After an answer: what waited, in order (an event that would close the connection waits
-    /// on while another lane request is being read), then reading, if it was asked for.
-    private func resume(context: ChannelHandlerContext) {
-        var replayed = false
-        while let next = held.first, !isAnswering {
-            if case .event = next, isBusy { break }
-            held.removeFirst()
-            switch next {
-            case .part(let part):
-                replayed = true
-                take(part, context: context)
-            case .error(let error):
-                errorCaught(context: context, error: error)
-            case .event(let event):
-                context.fireUserInboundEventTriggered(event)
-            }
-        }
-        // The parts given on to the router arrive there only with a read's completion.
-        if replayed { context.fireChannelReadComplete() }
-        if readWanted, !(isAnswering && !held.isEmpty), context.channel.isWritable {
-            readWanted = false
-            context.read()
-        }
     }
 }
