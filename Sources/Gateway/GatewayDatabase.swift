@@ -56,12 +56,28 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive, Waitin
 
     private init(store: SQLiteStore) {
         self.store = store
+        self.locations = RowBatcher { rows in try await Self.insert(rows, into: store) }
+    }
+
+    /// Where a booked session lives, as one row of `sessions`.
+    struct LocationRow: Sendable {
+        var id: String
+        var substationId: String
+        var recordedAt: Double
+    }
+
+    /// Bookings recorded together share one statement (and one group commit).
+    private let locations: RowBatcher<LocationRow>
+
+    private static func insert(_ rows: [LocationRow], into store: SQLiteStore) async throws {
+        let values = Array(repeating: "(?, ?, ?)", count: rows.count).joined(separator: ", ")
+        try await store.execute(
+            "INSERT OR REPLACE INTO sessions (id, substation_id, recorded_at) VALUES \(values)",
+            rows.flatMap { [SQLiteData.text($0.id), .text($0.substationId), .float($0.recordedAt)] })
     }
 
     public func record(_ id: String, at location: SessionLocation) async throws {
-        try await store.execute(
-            "INSERT OR REPLACE INTO sessions (id, substation_id, recorded_at) VALUES (?, ?, ?)",
-            [.text(id), .text(location.substationId), .float(Date().timeIntervalSince1970)])
+        try await locations.add(LocationRow(id: id, substationId: location.substationId, recordedAt: Date().timeIntervalSince1970))
     }
 
     public func location(of id: String) async throws -> SessionLocation? {
@@ -165,7 +181,9 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive, Waitin
         }
     }
 
-    public func waitingLine(endedLimit: Int) async throws -> (waiting: [WaitingLine.Entry], ended: [(WaitingLine.Ending, WaitingLine.Entry)]) {
+    public func waitingLine(endedLimit: Int) async throws -> (
+        waiting: [WaitingLine.Entry], ended: [(WaitingLine.Ending, WaitingLine.Entry)]
+    ) {
         try await store.execute(
             "DELETE FROM waiting_list WHERE state != 'waiting' AND seq NOT IN (SELECT seq FROM waiting_list WHERE state != 'waiting' ORDER BY seq DESC LIMIT ?)",
             [.integer(endedLimit)])
