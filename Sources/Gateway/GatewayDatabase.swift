@@ -66,12 +66,13 @@ public final class GatewayDatabase: SessionDirectory, IdempotencyArchive, Waitin
         var recordedAt: Double
     }
 
-    /// Bookings recorded together share one statement (and one group commit).
+    /// Bookings recorded together share one statement.
     private let locations: RowBatcher<LocationRow>
 
     private static func insert(_ rows: [LocationRow], into store: SQLiteStore) async throws {
         let values = Array(repeating: "(?, ?, ?)", count: rows.count).joined(separator: ", ")
-        try await store.execute(
+        // One statement for the whole batch, committed as it ends: no group commit to join.
+        try await store.executeAlone(
             "INSERT OR REPLACE INTO sessions (id, substation_id, recorded_at) VALUES \(values)",
             rows.flatMap { [SQLiteData.text($0.id), .text($0.substationId), .float($0.recordedAt)] })
     }

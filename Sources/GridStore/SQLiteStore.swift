@@ -76,6 +76,13 @@ public final class SQLiteStore: Sendable {
         try await write(savepoint: false) { transaction in try await transaction.execute(sql, binds) }
     }
 
+    /// Runs one statement as its own transaction, outside any group commit: SQLite commits it as
+    /// it ends, so it costs one trip to the database thread instead of three (BEGIN, the
+    /// statement, COMMIT). For a writer that gathers its rows itself (`RowBatcher`).
+    public func executeAlone(_ sql: String, _ binds: [SQLiteData] = []) async throws {
+        _ = try await rows(sql, binds)
+    }
+
     /// Runs a statement outside any transaction (reads, pragmas).
     public func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         await lock.acquire(.alone)
