@@ -65,19 +65,6 @@ public final class BalancerMetrics: Sendable {
             name: "balancer_retries_total", help: Help.retries)
     }
 
-    /// Counters by their labels, each looked up in the registry once: the registry builds and
-    /// compares label sets under its lock on every lookup (it showed in the profile).
-    private final class CounterCache<Key: Hashable & Sendable>: Sendable {
-        private let counters = Mutex<[Key: Counter]>([:])
-
-        func counter(_ key: Key, make: () -> Counter) -> Counter {
-            if let counter = counters.withLock({ $0[key] }) { return counter }
-            let counter = make()
-            counters.withLock { $0[key] = counter }
-            return counter
-        }
-    }
-
     private struct DecisionKey: Hashable, Sendable {
         var substation: String
         var policy: PolicyName

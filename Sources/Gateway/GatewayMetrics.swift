@@ -8,7 +8,7 @@ import Synchronization
 final class GatewayRequestMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let duration: DurationHistogram
-    let counters = RequestCounters()
+    private let counters = CounterCache<RequestKey>()
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -30,7 +30,9 @@ final class GatewayRequestMetrics: Sendable {
 
     /// One answer to `route` (its template), begun at `start`.
     func answered(route: String, code: Int, since start: ContinuousClock.Instant) {
-        counters.counter(route: route, code: code, registry: registry).increment()
+        counters.counter(RequestKey(route: route, code: code)) {
+            registry.counter(name: "gateway_requests_total", labels: [("route", route), ("code", String(code))], help: gatewayRequestsHelp)
+        }.increment()
         if route != "/metrics" {
             duration.record(ContinuousClock.now - start)
         }
@@ -54,24 +56,10 @@ struct GatewayMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// `gateway_requests_total` by route and code, looked up in the registry once per pair: the
-/// registry builds and compares label sets under its lock on every lookup.
-final class RequestCounters: Sendable {
-    private struct Key: Hashable {
-        var route: String
-        var code: Int
-    }
-
-    private let counters = Mutex<[Key: Counter]>([:])
-
-    func counter(route: String, code: Int, registry: PrometheusCollectorRegistry) -> Counter {
-        let key = Key(route: route, code: code)
-        if let counter = counters.withLock({ $0[key] }) { return counter }
-        let counter = registry.counter(
-            name: "gateway_requests_total", labels: [("route", route), ("code", String(code))], help: gatewayRequestsHelp)
-        counters.withLock { $0[key] = counter }
-        return counter
-    }
+/// The labels of one `gateway_requests_total` series.
+private struct RequestKey: Hashable, Sendable {
+    var route: String
+    var code: Int
 }
 
 /// One help text for every series of `gateway_requests_total`: swift-prometheus stops the process when two differ.

@@ -91,24 +91,11 @@ struct GatewayRoutes: Sendable {
         return Self.passThrough(answer)
     }
 
-    /// A booking answer that can be sent now and again (for an idempotent retry).
-    struct BookingAnswer: Sendable {
-        var status: Int
-        var headers: HTTPFields
-        var body: ByteBuffer
-
-        func wire(replayed: Bool = false) -> WireAnswer {
-            var answer = WireAnswer(status: .init(code: status), headers: headers, body: body)
-            if replayed { answer.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
-            return answer
-        }
-    }
-
     private func book(_ chargeRequest: WaitRequest) async throws -> WireAnswer {
         let orderId = UUID().uuidString.lowercased()
         switch try await bookAnswer(chargeRequest, orderId: orderId) {
         case .answered(let answer):
-            return answer.wire()
+            return answer
         case .fateUnknown(let problem):
             // Nobody will ask again for this order: undo it, so no session lives that the client was not told of.
             await undo.undoNow(sessionId: orderId, at: "balancer")
@@ -132,7 +119,7 @@ struct GatewayRoutes: Sendable {
         let outcome: BookingOutcome
         switch try await idempotency.check(key: key, fingerprint: fingerprint) {
         case .replay(let answer):
-            return answer.wire(replayed: true)
+            return answer.replayed()
         case .conflict:
             throw Problem(
                 status: .unprocessableContent, slug: "idempotency-key-reused", title: "Idempotency key reused",
@@ -149,13 +136,13 @@ struct GatewayRoutes: Sendable {
             outcome = try await settling(key) { try await resolveAnswer(chargeRequest, key: key, orderId: orderId) }
         }
         switch outcome {
-        case .answered(let answer) where answer.status == 503:
+        case .answered(let answer) where answer.status.code == 503:
             // Nothing was booked (the balancer undoes what it is unsure of): a retry may find room.
             await idempotency.abandon(key: key)
-            return answer.wire()
+            return answer
         case .answered(let answer):
             try await idempotency.record(key: key, fingerprint: fingerprint, answer: answer)
-            return answer.wire()
+            return answer
         case .fateUnknown(let problem):
             // The key keeps its order: the client's retry resolves it.
             idempotency.markUnresolved(key: key)
@@ -183,7 +170,7 @@ struct GatewayRoutes: Sendable {
     /// What one attempt to book came to.
     enum BookingOutcome: Sendable {
         /// A final answer (201, 4xx, 503): the order's fate is known.
-        case answered(BookingAnswer)
+        case answered(WireAnswer)
         /// The order may or may not have been booked (the balancer timed out or broke off, or
         /// the booking could not be recorded): `problem` is what the client hears now.
         case fateUnknown(Problem)
@@ -219,7 +206,7 @@ struct GatewayRoutes: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = answer.headers.first(name: "Content-Type") ?? Problem.mediaType
             if let retryAfter = answer.headers.first(name: "Retry-After") { headers[.retryAfter] = retryAfter }
-            return .answered(BookingAnswer(status: answer.status, headers: headers, body: answer.body))
+            return .answered(WireAnswer(status: .init(code: answer.status), headers: headers, body: answer.body))
         default:
             return .fateUnknown(Problem.badGateway("the balancer answered \(answer.status)"))
         }
@@ -242,7 +229,7 @@ struct GatewayRoutes: Sendable {
         headers[.location] = "\(Self.chargeRequests)/\(entry.orderId)"
         headers[.contentType] = "application/json"
         let body = QueuedChargeRequest(entry, status: "queued", position: position, estimatedStartAt: estimate)
-        return .answered(BookingAnswer(status: 202, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(body))))
+        return .answered(WireAnswer(status: .accepted, headers: headers, body: ByteBuffer(bytes: try WireJSON.encoder.encode(body))))
     }
 
     /// An order whose first attempt ended with its fate unknown. Still in this gateway's waiting
@@ -290,7 +277,7 @@ struct GatewayRoutes: Sendable {
         var headers = HTTPFields()
         headers[.location] = "\(Self.chargeRequests)/\(session.id)"
         headers[.contentType] = "application/json"
-        return .answered(BookingAnswer(status: 201, headers: headers, body: body))
+        return .answered(WireAnswer(status: .created, headers: headers, body: body))
     }
 
     private func forward(id: String, cancel: Bool) async throws -> Response {
@@ -383,5 +370,14 @@ struct GatewayRoutes: Sendable {
             headers[.retryAfter] = retryAfter
         }
         return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: answer.body))
+    }
+}
+
+extension WireAnswer {
+    /// A booking answer sent again for a retry with the same `Idempotency-Key`.
+    func replayed() -> WireAnswer {
+        var answer = self
+        answer.headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+        return answer
     }
 }

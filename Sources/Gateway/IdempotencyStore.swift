@@ -13,7 +13,7 @@ import Synchronization
 /// key this process has not answered or is not placing is claimed there, and the database's
 /// unique key decides which gateway places the order.
 final class IdempotencyStore: Sendable {
-    typealias Ledger = IdempotencyLedger<GatewayRoutes.BookingAnswer>
+    typealias Ledger = IdempotencyLedger<WireAnswer>
     private let ledger: Mutex<Ledger>
     private let archive: (any IdempotencyArchive)?
     private let shared: (any SharedIdempotencyArchive)?
@@ -39,12 +39,12 @@ final class IdempotencyStore: Sendable {
         self.ledger = Mutex(ledger)
     }
 
-    private static func booking(_ answer: ArchivedAnswer) -> GatewayRoutes.BookingAnswer {
+    private static func booking(_ answer: ArchivedAnswer) -> WireAnswer {
         var headers = HTTPFields()
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return GatewayRoutes.BookingAnswer(status: answer.status, headers: headers, body: ByteBuffer(bytes: answer.body))
+        return WireAnswer(status: .init(code: answer.status), headers: headers, body: ByteBuffer(bytes: answer.body))
     }
 
     /// What to do with a request carrying `key`. Throws a 503 problem when the shared archive
@@ -52,7 +52,9 @@ final class IdempotencyStore: Sendable {
     func check(key: String, fingerprint: String) async throws -> Ledger.Verdict {
         let now = now()
         guard let shared else {
-            return ledger.withLock { $0.check(key: key, fingerprint: fingerprint, now: now, newOrderId: { UUID().uuidString.lowercased() }) }
+            return ledger.withLock {
+                $0.check(key: key, fingerprint: fingerprint, now: now, newOrderId: { UUID().uuidString.lowercased() })
+            }
         }
         if let known = ledger.withLock({ $0.known(key: key, fingerprint: fingerprint, now: now) }) { return known }
         let (fateWindow, lifetime) = ledger.withLock { ($0.fateWindowSeconds, $0.lifetimeSeconds) }
@@ -111,11 +113,11 @@ final class IdempotencyStore: Sendable {
 
     /// Keeps the final answer, in the archive first: a retry after a crash replays it. If it
     /// cannot be kept, the order stays unresolved and the client is told to retry.
-    func record(key: String, fingerprint: String, answer: GatewayRoutes.BookingAnswer) async throws {
+    func record(key: String, fingerprint: String, answer: WireAnswer) async throws {
         let now = now()
         if let archive {
             let archived = ArchivedAnswer(
-                key: key, fingerprint: fingerprint, status: answer.status,
+                key: key, fingerprint: fingerprint, status: answer.status.code,
                 headers: answer.headers.map { (name: $0.name.canonicalName, value: $0.value) }, body: Array(answer.body.readableBytesView),
                 answeredAt: now)
             do {

@@ -14,6 +14,17 @@ public struct HTTPEndpoint: Hashable, Sendable {
         self.hostHeader = port == 80 ? name : "\(name):\(port)"
     }
 
+    // Host and port say which endpoint it is; the Host header follows from them, and hashing it
+    // too would add work to every link pool lookup.
+    public static func == (left: HTTPEndpoint, right: HTTPEndpoint) -> Bool {
+        left.host == right.host && left.port == right.port
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(host)
+        hasher.combine(port)
+    }
+
     /// Splits `http://host[:port][/path][?query]` into its endpoint and request target (`/` when
     /// the URL has no path). Nil for any other scheme, user info, a target with characters that
     /// need escaping, or a malformed authority: those go through the general HTTP client. Works
