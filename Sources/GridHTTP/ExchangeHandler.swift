@@ -1,10 +1,11 @@
 import NIOCore
-import NIOHTTP1
 
 /// One request sent on a keep-alive link, and where its answer goes.
 struct Exchange: Sendable {
-    var head: HTTPRequestHead
-    var body: ByteBuffer?
+    /// The whole request (`HTTP1RequestBytes`).
+    var request: ByteBuffer
+    /// A HEAD's answer has no body, whatever its header fields say.
+    var requestIsHead: Bool
     /// When the answer must have arrived; past it the exchange fails as timed out and the link
     /// is closed, so a late answer can never be read as the next request's.
     var deadline: NIODeadline
@@ -17,14 +18,14 @@ struct ExchangeAnswer: Sendable {
     var keepAlive: Bool
 }
 
-/// The last handler of a keep-alive link: takes one `Exchange` at a time, writes its request in
-/// one flush (head and body leave in a single write), gathers the answer's parts into an
-/// `UpstreamResponse` and completes the exchange. Any error, a close before the answer, an answer
-/// over the size limit or the deadline fails the exchange and closes the link.
+/// The only handler of a keep-alive link: takes one `Exchange` at a time, writes its request's
+/// bytes in one flush, reads the answer with an `HTTP1AnswerReader` into an `UpstreamResponse`
+/// and completes the exchange. Any error, a close before the answer, an answer over the size
+/// limit or the deadline fails the exchange and closes the link.
 final class ExchangeHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = Exchange
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundOut = ByteBuffer
 
     /// The link was already closed when the request came: nothing was written.
     struct NotSent: Error {}
@@ -37,13 +38,13 @@ final class ExchangeHandler: ChannelDuplexHandler {
     private let answerLimit: Int
     private var pending: EventLoopPromise<ExchangeAnswer>?
     private var deadline: Scheduled<Void>?
-    private var head: HTTPResponseHead?
-    private var body: ByteBuffer?
+    private var reader: HTTP1AnswerReader
     /// Whether the pending exchange's request has left whole (its last write completed).
     private var requestWritten = false
 
     init(answerLimit: Int) {
         self.answerLimit = answerLimit
+        self.reader = HTTP1AnswerReader(bodyLimit: answerLimit)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -57,15 +58,10 @@ final class ExchangeHandler: ChannelDuplexHandler {
         let answer = exchange.answer
         pending = answer
         requestWritten = false
-        head = nil
-        body = nil
+        reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.requestIsHead)
         let loop = context.eventLoop.assumeIsolated()
         deadline = loop.scheduleTask(deadline: exchange.deadline) { [self] in
             if isPending(answer) { fail(context, UpstreamFailure.timedOut) }
-        }
-        context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
-        if let body = exchange.body, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolated().whenComplete { [self] result in
@@ -75,7 +71,7 @@ final class ExchangeHandler: ChannelDuplexHandler {
             case .failure(let error): fail(context, UpstreamFailure.unreachable("the request could not be written: \(error)"))
             }
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        context.writeAndFlush(wrapOutboundOut(exchange.request), promise: written)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -84,32 +80,11 @@ final class ExchangeHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-        switch unwrapInboundIn(data) {
-        case .head(let answerHead):
-            head = answerHead
-        case .body(var part):
-            if (body?.readableBytes ?? 0) + part.readableBytes > answerLimit {
-                fail(context, AnswerTooLarge(limit: answerLimit))
-            } else if body == nil {
-                body = part
-            } else {
-                body!.writeBuffer(&part)
-            }
-        case .end:
-            guard let answerHead = head, let answer = pending else {
-                fail(context, UpstreamFailure.unreachable("an answer ended without a head"))
-                return
-            }
-            pending = nil
-            deadline?.cancel()
-            deadline = nil
-            let response = UpstreamResponse(
-                status: Int(answerHead.status.code), headers: answerHead.headers, body: body ?? ByteBuffer())
-            head = nil
-            body = nil
-            // An answer that came before the whole request left (an early 4xx): the link is not
-            // reused, or the rest of this request would reach the server ahead of the next one.
-            answer.succeed(ExchangeAnswer(response: response, keepAlive: answerHead.isKeepAlive && requestWritten))
+        var bytes = unwrapInboundIn(data)
+        do throws(HTTP1AnswerReader.Failure) {
+            if let whole = try reader.read(&bytes) { complete(whole) }
+        } catch {
+            fail(context, error)
         }
     }
 
@@ -119,15 +94,39 @@ final class ExchangeHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let answer = pending {
-            pending = nil
-            deadline?.cancel()
-            answer.fail(UpstreamFailure.unreachable("the connection closed before the answer was complete"))
+            // An answer whose body runs to the end of the connection is whole now; any other is cut short.
+            if let whole = try? reader.endOfInput() {
+                complete(whole)
+            } else {
+                pending = nil
+                deadline?.cancel()
+                answer.fail(UpstreamFailure.unreachable("the connection closed before the answer was complete"))
+            }
         }
         context.fireChannelInactive()
     }
 
+    private func complete(_ whole: HTTP1AnswerReader.Answer) {
+        guard let answer = pending else { return }
+        pending = nil
+        deadline?.cancel()
+        deadline = nil
+        let response = UpstreamResponse(status: whole.status, headers: whole.headers, body: whole.body)
+        // An answer that came before the whole request left (an early 4xx): the link is not
+        // reused, or the rest of this request would reach the server ahead of the next one.
+        answer.succeed(ExchangeAnswer(response: response, keepAlive: whole.keepAlive && requestWritten))
+    }
+
     private func isPending(_ answer: EventLoopPromise<ExchangeAnswer>) -> Bool {
         pending?.futureResult === answer.futureResult
+    }
+
+    private func fail(_ context: ChannelHandlerContext, _ failure: HTTP1AnswerReader.Failure) {
+        switch failure {
+        case .bodyTooLarge(let limit): fail(context, AnswerTooLarge(limit: limit))
+        case .malformed(let reason): fail(context, UpstreamFailure.unreachable("a malformed answer: \(reason)"))
+        case .endedEarly: fail(context, UpstreamFailure.unreachable("the connection closed before the answer was complete"))
+        }
     }
 
     private func fail(_ context: ChannelHandlerContext, _ failure: any Error) {

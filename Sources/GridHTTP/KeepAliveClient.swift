@@ -42,7 +42,7 @@ public final class KeepAliveClient: Sendable {
         timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
-        let head = Self.requestHead(method, endpoint: endpoint, target: target, headers: headers, body: body)
+        let request = HTTP1RequestBytes.make(method, endpoint: endpoint, target: target, headers: headers, body: body)
         // The failure of an attempt that may have reached the server: a later refusal does not replace it.
         var mayHaveArrived: UpstreamFailure?
         // Idle links found closed before the request was written are skipped, a few at most.
@@ -64,7 +64,7 @@ public final class KeepAliveClient: Sendable {
             }
             let outcome: Outcome
             do throws(UpstreamFailure) {
-                outcome = try await exchange(on: channel, head: head, body: body, deadline: deadline, endpoint: endpoint)
+                outcome = try await exchange(on: channel, request: request, method: method, deadline: deadline, endpoint: endpoint)
             } catch {
                 guard mayHaveArrived == nil, error != .timedOut, method.isIdempotentToRetry, NIODeadline.now() < deadline else {
                     throw mayHaveArrived ?? error
@@ -94,18 +94,6 @@ public final class KeepAliveClient: Sendable {
         pool.idleLinksOpen(to: endpoint)
     }
 
-    static func requestHead(
-        _ method: HTTPMethod, endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders, body: ByteBuffer?
-    ) -> HTTPRequestHead {
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
-        head.headers.replaceOrAdd(name: "Host", value: endpoint.hostHeader)
-        // RFC 9110 8.6: a length for a body, or where the method expects one; none on a bare GET or DELETE.
-        if body != nil || method == .POST || method == .PUT {
-            head.headers.replaceOrAdd(name: "Content-Length", value: String(body?.readableBytes ?? 0))
-        }
-        return head
-    }
-
     private enum Outcome {
         case answered(UpstreamResponse)
         /// The link was found closed (or busy) before the request was written: it surely did not arrive.
@@ -115,7 +103,7 @@ public final class KeepAliveClient: Sendable {
     }
 
     private func exchange(
-        on channel: any Channel, head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline, endpoint: HTTPEndpoint
+        on channel: any Channel, request: ByteBuffer, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
     ) async throws(UpstreamFailure) -> Outcome {
         let loop = channel.eventLoop
         let answer = loop.makePromise(of: ExchangeAnswer.self)
@@ -129,7 +117,8 @@ public final class KeepAliveClient: Sendable {
             answer.fail(UpstreamFailure.timedOut)
             channel.close(promise: nil)
         }
-        channel.writeAndFlush(Exchange(head: head, body: body, deadline: deadline, answer: answer), promise: handedOver)
+        channel.writeAndFlush(
+            Exchange(request: request, requestIsHead: method == .HEAD, deadline: deadline, answer: answer), promise: handedOver)
         let result: ExchangeAnswer
         do {
             result = try await answer.futureResult.get()
@@ -163,10 +152,8 @@ public final class KeepAliveClient: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { [answerLimit] channel in
                     channel.eventLoop.makeCompletedFuture {
-                        // No outbound header validation (it showed at 4.5% of the balancer's CPU):
-                        // targets are checked by `HTTPEndpoint`, and every header is this code's own
-                        // or one already parsed from a request (HTTPTypes refused it if malformed).
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                        // Bytes in and out: the handler writes `HTTP1RequestBytes` and reads with
+                        // `HTTP1AnswerReader`, without NIO's HTTP/1 codec.
                         try channel.pipeline.syncOperations.addHandler(ExchangeHandler(answerLimit: answerLimit))
                     }
                 }

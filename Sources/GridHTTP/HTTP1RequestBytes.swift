@@ -1,0 +1,44 @@
+import NIOCore
+import NIOHTTP1
+
+/// A whole HTTP/1.1 request as the bytes that go on the wire: request line, header fields, blank
+/// line, body. Made once per request, so a retry on another link writes the same buffer, and the
+/// link writes it in one piece without NIO's encoder.
+enum HTTP1RequestBytes {
+    /// The request for `target` at `endpoint`. `Host` is the endpoint's; a body, or a POST or PUT
+    /// without one, gets its `Content-Length` (RFC 9110 section 8.6), replacing any given.
+    /// The header fields are not validated here: they are this code's own or were parsed from a
+    /// request already, and `HTTPEndpoint` checked the target.
+    static func make(
+        _ method: HTTPMethod, endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders, body: ByteBuffer?,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> ByteBuffer {
+        let bodyLength = body?.readableBytes ?? 0
+        var bytes = allocator.buffer(capacity: 160 + target.utf8.count + bodyLength + headers.count * 48)
+        bytes.writeString(method.rawValue)
+        bytes.writeStaticString(" ")
+        bytes.writeString(target)
+        bytes.writeStaticString(" HTTP/1.1\r\nHost: ")
+        bytes.writeString(endpoint.hostHeader)
+        bytes.writeStaticString("\r\n")
+        let sendsLength = body != nil || method == .POST || method == .PUT
+        for (name, value) in headers {
+            if name.utf8.count == 4, name.lowercased() == "host" { continue }
+            if sendsLength, name.utf8.count == 14, name.lowercased() == "content-length" { continue }
+            bytes.writeString(name)
+            bytes.writeStaticString(": ")
+            bytes.writeString(value)
+            bytes.writeStaticString("\r\n")
+        }
+        if sendsLength {
+            bytes.writeStaticString("Content-Length: ")
+            bytes.writeString(String(bodyLength))
+            bytes.writeStaticString("\r\n")
+        }
+        bytes.writeStaticString("\r\n")
+        if var body {
+            bytes.writeBuffer(&body)
+        }
+        return bytes
+    }
+}
