@@ -39,9 +39,6 @@ struct HTTP1AnswerReader {
         case done
     }
 
-    /// The largest status line and header fields read.
-    static let headLimit = 64 * 1024
-
     let bodyLimit: Int
     /// The request was a HEAD: its answer has no body whatever its header fields say.
     let requestWasHead: Bool
@@ -67,7 +64,7 @@ struct HTTP1AnswerReader {
         while true {
             switch phase {
             case .head:
-                guard let head = try takeLine(upTo: Self.headLimit, blankLineEnds: true) else { return nil }
+                guard let head = try takeHead() else { return nil }
                 try readHead(head)
             case .fixedBody(let remaining):
                 let taken = min(remaining, unread.readableBytes)
@@ -75,7 +72,7 @@ struct HTTP1AnswerReader {
                 try append(taken)
                 phase = remaining == taken ? .done : .fixedBody(remaining: remaining - taken)
             case .chunkSize:
-                guard let line = try takeLine(upTo: 1024, blankLineEnds: false) else { return nil }
+                guard let line = try takeLine(upTo: 1024) else { return nil }
                 let size = try Self.chunkSize(line)
                 phase = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
@@ -84,12 +81,12 @@ struct HTTP1AnswerReader {
                 try append(taken)
                 phase = remaining == taken ? .chunkDataEnd : .chunkData(remaining: remaining - taken)
             case .chunkDataEnd:
-                guard let line = try takeLine(upTo: 2, blankLineEnds: false) else { return nil }
+                guard let line = try takeLine(upTo: 2) else { return nil }
                 guard line.readableBytes == 0 else { throw .malformed("a chunk is longer than its size") }
                 phase = .chunkSize
             case .trailers:
                 // Trailer fields are read past, not kept: nothing here uses them.
-                guard try takeLine(upTo: Self.headLimit, blankLineEnds: true) != nil else { return nil }
+                guard try takeHead() != nil else { return nil }
                 phase = .done
             case .untilClose:
                 let taken = unread.readableBytes
@@ -119,49 +116,40 @@ struct HTTP1AnswerReader {
         }
     }
 
-    /// The next line without its line end, or (with `blankLineEnds`) everything up to the first
-    /// blank line; nil until it has arrived. A bare LF ends a line too (RFC 9112 section 2.2).
-    private mutating func takeLine(upTo limit: Int, blankLineEnds: Bool) throws(Failure) -> ByteBuffer? {
-        let found: (length: Int, skip: Int)? = unread.withUnsafeReadableBytes { bytes in
-            var lineStart = 0
-            var index = 0
-            while index < bytes.count {
-                if bytes[index] == UInt8(ascii: "\n") {
-                    let lineEnd = index > lineStart && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
-                    if !blankLineEnds || lineEnd == lineStart {
-                        return (blankLineEnds ? lineStart : lineEnd, index + 1)
-                    }
-                    lineStart = index + 1
-                }
-                index += 1
-            }
+    /// The next line without its line end; nil until it has arrived.
+    private mutating func takeLine(upTo limit: Int) throws(Failure) -> ByteBuffer? {
+        guard let end = unread.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if unread.readableBytes > limit { throw .malformed("a line longer than \(limit) bytes") }
             return nil
         }
-        guard let found else {
-            if unread.readableBytes > limit { throw .malformed("a line or head longer than \(limit) bytes") }
-            return nil
-        }
-        guard found.length <= limit else { throw .malformed("a line or head longer than \(limit) bytes") }
-        let line = unread.getSlice(at: unread.readerIndex, length: found.length)!
-        unread.moveReaderIndex(forwardBy: found.skip)
+        let lineEnd = end > unread.readerIndex && unread.getInteger(at: end - 1, as: UInt8.self) == UInt8(ascii: "\r") ? end - 1 : end
+        guard lineEnd - unread.readerIndex <= limit else { throw .malformed("a line longer than \(limit) bytes") }
+        let line = unread.getSlice(at: unread.readerIndex, length: lineEnd - unread.readerIndex)!
+        unread.moveReaderIndex(to: end + 1)
         return line
     }
 
+    /// Everything up to the next blank line, which is passed over; nil until it has arrived.
+    private mutating func takeHead() throws(Failure) -> ByteBuffer? {
+        guard let end = unread.withUnsafeReadableBytes({ HTTP1Head.end(in: $0) }) else {
+            if unread.readableBytes > HTTP1Head.limit { throw .malformed("a head longer than \(HTTP1Head.limit) bytes") }
+            return nil
+        }
+        guard end.head <= HTTP1Head.limit else { throw .malformed("a head longer than \(HTTP1Head.limit) bytes") }
+        let head = unread.getSlice(at: unread.readerIndex, length: end.head)!
+        unread.moveReaderIndex(forwardBy: end.withBlankLine)
+        return head
+    }
+
     private mutating func readHead(_ head: ByteBuffer) throws(Failure) {
-        // The head ends with its last line's line end: the split leaves an empty piece after it.
-        var lines = Array(head.readableBytesView).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
-        guard let first = lines.popFirst() else { throw .malformed("an empty status line") }
-        let statusLine = Self.withoutCR(first)
-        let (version, code) = try Self.statusLine(statusLine)
-        var fields = HTTPHeaders()
-        fields.reserveCapacity(lines.count)
-        for line in lines {
-            let line = Self.withoutCR(line)
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .malformed("a header field without a colon") }
-            let name = line[line.startIndex..<colon]
-            guard !name.isEmpty, name.allSatisfy(Self.isTokenByte) else { throw .malformed("a header field name that is not a token") }
-            let value = Self.trimmed(line[(colon + 1)...])
-            fields.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        let (version, code, fields) = try head.withUnsafeReadableBytes { bytes throws(Failure) in
+            do throws(HTTP1Head.Malformed) {
+                let (statusLine, fields) = try HTTP1Head.read(bytes)
+                let (version, code) = try Self.statusLine(statusLine)
+                return (version, code, fields)
+            } catch {
+                throw Failure.malformed(error.reason)
+            }
         }
         if (100..<200).contains(code) && code != 101 {
             // An interim answer (100 Continue, 103 Early Hints): the real one follows.
@@ -169,8 +157,9 @@ struct HTTP1AnswerReader {
         }
         status = code
         headers = fields
-        let connection = fields[canonicalForm: "connection"].map { $0.lowercased() }
-        serverKeepsAlive = version == 1 ? !connection.contains("close") : connection.contains("keep-alive")
+        serverKeepsAlive =
+            version == 1
+            ? !HTTP1Head.fields(fields, "connection", contain: "close") : HTTP1Head.fields(fields, "connection", contain: "keep-alive")
         phase = try bodyFraming(fields, code: code)
     }
 
@@ -190,27 +179,29 @@ struct HTTP1AnswerReader {
             }
             return .chunkSize
         }
-        let lengths = fields[canonicalForm: "content-length"]
-        guard let first = lengths.first else {
+        let declared: Int?
+        do throws(HTTP1Head.Malformed) {
+            declared = try HTTP1Head.contentLength(fields)
+        } catch {
+            throw .malformed("an invalid Content-Length")
+        }
+        guard let length = declared else {
             serverKeepsAlive = false
             return .untilClose
         }
-        guard let length = Int(first), length >= 0, first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-            lengths.allSatisfy({ $0 == first })
-        else { throw .malformed("an invalid Content-Length") }
         guard length <= bodyLimit else { throw .bodyTooLarge(limit: bodyLimit) }
         return length == 0 ? .done : .fixedBody(remaining: length)
     }
 
     /// HTTP/1.x's minor version and the status code, from `HTTP/1.1 201 Created`.
-    private static func statusLine(_ line: ArraySlice<UInt8>) throws(Failure) -> (version: Int, code: Int) {
-        let at = { (offset: Int) in line[line.startIndex + offset] }
+    private static func statusLine(_ line: UnsafeRawBufferPointer) throws(HTTP1Head.Malformed) -> (version: Int, code: Int) {
+        let at = { (offset: Int) in line[offset] }
         let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         guard line.count >= 12, line.starts(with: "HTTP/1.".utf8), at(7) == UInt8(ascii: "0") || at(7) == UInt8(ascii: "1"),
             at(8) == UInt8(ascii: " "), isDigit(at(9)), isDigit(at(10)), isDigit(at(11)), line.count == 12 || at(12) == UInt8(ascii: " ")
-        else { throw .malformed("a status line that is not HTTP/1.x") }
+        else { throw HTTP1Head.Malformed(reason: "a status line that is not HTTP/1.x") }
         let code = (9...11).reduce(0) { $0 * 10 + Int(at($1) - UInt8(ascii: "0")) }
-        guard code >= 100 else { throw .malformed("a status code below 100") }
+        guard code >= 100 else { throw HTTP1Head.Malformed(reason: "a status code below 100") }
         return (Int(at(7) - UInt8(ascii: "0")), code)
     }
 
@@ -235,29 +226,5 @@ struct HTTP1AnswerReader {
         }
         guard digits > 0 else { throw .malformed("a chunk without a size") }
         return size
-    }
-
-    private static func withoutCR(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        line.last == UInt8(ascii: "\r") ? line.dropLast() : line
-    }
-
-    private static func trimmed(_ value: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard let first = value.firstIndex(where: { !isSpace($0) }), let last = value.lastIndex(where: { !isSpace($0) }) else {
-            return []
-        }
-        return value[first...last]
-    }
-
-    /// RFC 9110 section 5.6.2's tchar.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default: false
-        }
     }
 }

@@ -159,7 +159,7 @@ import Testing
         var status = ByteBuffer(string: "HTTP/1.1 200 OK\r\n")
         #expect(throws: Never.self) { _ = try reader.read(&status) }
         let line = ByteBuffer(string: "X-Filler: " + String(repeating: "f", count: 1000) + "\r\n")
-        #expect(throws: HTTP1AnswerReader.Failure.malformed("a line or head longer than \(HTTP1AnswerReader.headLimit) bytes")) {
+        #expect(throws: HTTP1AnswerReader.Failure.malformed("a head longer than \(HTTP1Head.limit) bytes")) {
             for _ in 0..<100 {
                 var piece = line
                 _ = try reader.read(&piece)

@@ -1,0 +1,105 @@
+import NIOCore
+import NIOHTTP1
+
+/// The head of an HTTP/1.x message (start line, header fields, blank line), found and read
+/// from raw bytes: what `HTTP1AnswerReader` and `HTTP1RequestReader` share. Strict where
+/// RFC 9112 says a recipient must refuse (whitespace before a colon, names that are not
+/// tokens); a bare LF ends a line as well as CRLF (section 2.2).
+enum HTTP1Head {
+    /// The largest head read.
+    static let limit = 64 * 1024
+
+    /// Bytes that are not a head, and why.
+    struct Malformed: Error, Equatable {
+        var reason: String
+    }
+
+    /// Where the head at the start of `bytes` ends: its length up to the blank line, and up to
+    /// just after it; nil until the blank line has arrived.
+    static func end(in bytes: UnsafeRawBufferPointer) -> (head: Int, withBlankLine: Int)? {
+        var lineStart = 0
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") {
+                let lineEnd = index > lineStart && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
+                if lineEnd == lineStart { return (lineStart, index + 1) }
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Splits a head (without its blank line) into its start line and its header fields.
+    static func read(_ head: UnsafeRawBufferPointer) throws(Malformed) -> (startLine: UnsafeRawBufferPointer, fields: HTTPHeaders) {
+        var lines = Lines(head)
+        guard let startLine = lines.next(), !startLine.isEmpty else { throw Malformed(reason: "an empty start line") }
+        var fields = HTTPHeaders()
+        while let line = lines.next() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw Malformed(reason: "a header field without a colon") }
+            guard colon > 0, line[..<colon].allSatisfy(isTokenByte) else {
+                throw Malformed(reason: "a header field name that is not a token")
+            }
+            var valueStart = colon + 1
+            var valueEnd = line.count
+            while valueStart < valueEnd, isSpace(line[valueStart]) { valueStart += 1 }
+            while valueEnd > valueStart, isSpace(line[valueEnd - 1]) { valueEnd -= 1 }
+            fields.add(
+                name: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
+                value: String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
+        }
+        return (startLine, fields)
+    }
+
+    /// The lines of a head, each without its line end.
+    struct Lines: IteratorProtocol {
+        let bytes: UnsafeRawBufferPointer
+        var position = 0
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            self.bytes = bytes
+        }
+
+        mutating func next() -> UnsafeRawBufferPointer? {
+            guard position < bytes.count else { return nil }
+            let start = position
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            position = end + 1
+            let lineEnd = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
+            return UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd])
+        }
+    }
+
+    /// Whether the values of a field, comma-separated, hold `token` (any case).
+    static func fields(_ fields: HTTPHeaders, _ name: String, contain token: String) -> Bool {
+        fields[canonicalForm: name].contains { $0.utf8.count == token.utf8.count && $0.lowercased() == token }
+    }
+
+    /// The single length of a body from its `Content-Length` fields (repeats must agree); nil
+    /// when there is none; throws when it is not a number.
+    static func contentLength(_ fields: HTTPHeaders) throws(Malformed) -> Int? {
+        let lengths = fields[canonicalForm: "content-length"]
+        guard let first = lengths.first else { return nil }
+        guard first.utf8.count <= 18, first.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            let length = Int(first), lengths.allSatisfy({ $0 == first })
+        else { throw Malformed(reason: "an invalid Content-Length") }
+        return length
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+
+    /// RFC 9110 section 5.6.2's tchar.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
+}
