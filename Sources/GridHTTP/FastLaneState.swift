@@ -1,145 +1,146 @@
 import NIOCore
-import NIOHTTP1
 
 /// What `FastLane` does with each thing that happens on its connection, decided without the
-/// connection: which requests the lane takes and which the router gets, what waits behind the
-/// lane's answer, when reading pauses. The handler carries out the actions it returns.
+/// connection: which requests the lane answers and which bytes go on to the router's decoder,
+/// what waits behind the lane's answer, when reading pauses. The handler carries out the
+/// actions it returns.
 struct FastLaneState {
-    enum Phase {
-        case idle
-        /// The parts of a request the router has, until its end.
-        case forwarding
-        case collecting(HTTPRequestHead, ByteBuffer)
+    enum Phase: Equatable {
+        /// Reading requests from the connection's bytes.
+        case reading
+        /// The lane computes and writes an answer; bytes that come meanwhile wait.
         case answering
-        /// A 413 went out; the connection closes and nothing more is read.
+        /// Every byte from here on is the router's: the lane met bytes it does not frame (see
+        /// `HTTP1RequestReader`), or a request after which the router closes the connection.
+        case routerOnly
+        /// The lane's answer closes the connection; nothing more is read.
         case closing
     }
 
     /// What came in while the lane answered, given on in order once it has.
     enum Held {
-        case part(HTTPServerRequestPart)
-        /// From the decoder: the router answers it (a 400) and closes, after the lane's answer.
         case error(any Error)
-        /// Shutdown or the client's end of input: the router would close the connection at once,
-        /// with the lane's answer unwritten.
-        case event(Any)
+        /// Shutdown (`ChannelShouldQuiesceEvent`) would close the connection at once, with the
+        /// lane's answer unwritten; so would the end of the client's input (`inputClosed`).
+        case event(Any, isEndOfInput: Bool)
     }
 
     enum Action {
-        /// Give the router this part.
-        case forward(HTTPServerRequestPart)
+        /// Give these bytes to the router's decoder.
+        case forward(ByteBuffer)
         /// Compute the lane's answer to this request and write it.
-        case answer(HTTPRequestHead, ByteBuffer)
-        /// Answer 413 and close: a chunked body grew past the limit.
-        case refuseOverLimit
+        case answer(HTTP1RequestReader.Request)
         case forwardError(any Error)
         case forwardEvent(Any)
-        /// Parts were given to the router after the fact: they reach it with a read's completion.
+        /// Bytes were given to the router outside a read: they reach it with a read's completion.
         case forwardReadComplete
         /// Ask the channel for more bytes: reading had paused.
         case read
     }
 
-    private(set) var phase = Phase.idle
-    /// Requests given to the router whose answers have not ended yet.
+    private(set) var phase = Phase.reading
+    /// Bytes read and not yet used: the start of the next request.
+    private var unread = ByteBuffer()
+    /// Requests given to the router whose answers have not ended yet: the lane takes none
+    /// until they have, so answers leave in the order requests came (HTTP/1.1 pipelining).
     private var withRouter = 0
-    /// The router was given a request after which it closes the connection: the lane takes no more.
-    private var routerCloses = false
     private var held: [Held] = []
     private var readWanted = false
     let bodyLimit: Int
-    /// Whether the lane takes a request with this head (`FastLane.Route.takes`).
-    let takes: (HTTPRequestHead) -> Bool
+    /// Whether the lane answers this request (`FastLane.Route.takes`).
+    let takes: (HTTP1RequestReader.Request) -> Bool
 
-    init(bodyLimit: Int, takes: @escaping (HTTPRequestHead) -> Bool) {
+    init(bodyLimit: Int, takes: @escaping (HTTP1RequestReader.Request) -> Bool) {
         self.bodyLimit = bodyLimit
         self.takes = takes
     }
 
-    var isAnswering: Bool {
-        if case .answering = phase { return true }
-        return false
-    }
-
-    private var isBusy: Bool {
-        switch phase {
-        case .collecting, .answering: true
-        default: false
-        }
-    }
-
     /// A request waits behind the lane's answer (a pipelining client): reading pauses, so what
-    /// is held stays within one read. Pausing on every answer would cost two `epoll_ctl` calls
+    /// waits stays within one read. Pausing on every answer would cost two `epoll_ctl` calls
     /// per request (it showed at 2% of the balancer's CPU).
-    private var mustPauseReading: Bool { isAnswering && !held.isEmpty }
+    private var mustPauseReading: Bool { phase == .answering && unread.readableBytes > 0 }
 
-    mutating func received(_ part: HTTPServerRequestPart) -> Action? {
+    mutating func received(_ bytes: ByteBuffer) -> [Action] {
         switch phase {
-        case .answering:
-            held.append(.part(part))
-            return nil
+        case .routerOnly:
+            return [.forward(bytes)]
         case .closing:
-            return nil
-        default:
-            return take(part)
+            return []
+        case .answering:
+            keep(bytes)
+            return []
+        case .reading:
+            keep(bytes)
+            return readRequests()
         }
     }
 
-    private mutating func take(_ part: HTTPServerRequestPart) -> Action? {
-        switch (phase, part) {
-        case (.closing, _):
-            return nil
-        case (.idle, .head(let head)) where withRouter == 0 && !routerCloses && takes(head):
-            phase = .collecting(head, ByteBuffer())
-            return nil
-        case (.idle, .head(let head)):
-            withRouter += 1
-            // Hummingbird closes after answering a request that asks it to.
-            if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { routerCloses = true }
-            phase = .forwarding
-            return .forward(part)
-        case (.forwarding, .end):
-            phase = .idle
-            return .forward(part)
-        case (.collecting(let head, var body), .body(var chunk)):
-            guard body.readableBytes + chunk.readableBytes <= bodyLimit else {
-                phase = .closing
-                return .refuseOverLimit
-            }
-            phase = .idle  // drop the buffer's other reference before appending (no copy)
-            body.writeBuffer(&chunk)
-            phase = .collecting(head, body)
-            return nil
-        case (.collecting(let head, let body), .end):
-            phase = .answering
-            return .answer(head, body)
-        default:
-            // Forwarding, or parts the router must judge (a body without a head): its to answer.
-            return .forward(part)
+    private mutating func keep(_ bytes: ByteBuffer) {
+        if unread.readableBytes == 0 {
+            unread = bytes
+        } else {
+            var bytes = bytes
+            unread.writeBuffer(&bytes)
         }
+    }
+
+    /// The requests whole in `unread`, each to the lane or to the router, until the lane answers one.
+    private mutating func readRequests() -> [Action] {
+        var actions: [Action] = []
+        while phase == .reading, unread.readableBytes > 0 {
+            switch HTTP1RequestReader.next(in: unread, bodyLimit: bodyLimit) {
+            case .incomplete:
+                return actions
+            case .unframed:
+                phase = .routerOnly
+                actions.append(.forward(takeUnread()))
+            case .request(let request):
+                let bytes = unread.readSlice(length: request.length)!
+                if withRouter == 0, takes(request) {
+                    phase = .answering
+                    actions.append(.answer(request))
+                } else {
+                    withRouter += 1
+                    actions.append(.forward(bytes))
+                    // Hummingbird closes after answering it: what follows is never the lane's.
+                    if !request.keepAlive {
+                        phase = .routerOnly
+                        if unread.readableBytes > 0 { actions.append(.forward(takeUnread())) }
+                    }
+                }
+            }
+        }
+        return actions
+    }
+
+    private mutating func takeUnread() -> ByteBuffer {
+        defer { unread = ByteBuffer() }
+        return unread
     }
 
     mutating func caught(_ error: any Error) -> Action? {
-        switch phase {
-        case .answering:
-            held.append(.error(error))
-            return nil
-        case .collecting:
-            // The request the lane was reading is broken: the router answers the error.
-            phase = .idle
-            return .forwardError(error)
-        default:
-            return .forwardError(error)
-        }
+        guard phase == .answering else { return .forwardError(error) }
+        held.append(.error(error))
+        return nil
     }
 
-    /// `closesConnection`: shutdown, or the end of the client's input.
-    mutating func event(_ event: Any, closesConnection: Bool) -> Action? {
-        if closesConnection, isBusy || !held.isEmpty {
-            held.append(.event(event))
-            return nil
+    /// Shutdown (`isEndOfInput` false) waits for the answer in progress and for a request
+    /// partly read; the end of the client's input waits for the answer, then gives the router a
+    /// partly read request (which can never be finished) before the event.
+    mutating func event(_ event: Any, closesConnection: Bool, isEndOfInput: Bool) -> [Action] {
+        guard closesConnection, phase == .answering || phase == .reading else { return [.forwardEvent(event)] }
+        if phase == .answering || !held.isEmpty || (!isEndOfInput && unread.readableBytes > 0) {
+            held.append(.event(event, isEndOfInput: isEndOfInput))
+            return []
         }
-        return .forwardEvent(event)
+        return endOfInput(isEndOfInput) + [.forwardEvent(event)]
+    }
+
+    /// At the end of input, a partly read request goes to the router, which reports it broken.
+    private mutating func endOfInput(_ isEndOfInput: Bool) -> [Action] {
+        guard isEndOfInput, phase == .reading, unread.readableBytes > 0 else { return [] }
+        phase = .routerOnly
+        return [.forward(takeUnread()), .forwardReadComplete]
     }
 
     /// Whether to pass a read on now; if not, it is made once reading may go on. Reading also
@@ -162,31 +163,27 @@ struct FastLaneState {
         withRouter = max(0, withRouter - 1)
     }
 
-    /// The lane's answer is written (and the connection closes with it when `closing`): what
-    /// waited, in order, then reading if it was asked for. An event that would close the
-    /// connection waits on while another lane request is being read.
+    /// The lane's answer is written (and the connection closes with it when `closing`): the
+    /// requests that waited, then errors and events in order, then reading if it was asked for.
+    /// Shutdown waits on while another lane request is answered or partly read.
     mutating func answerWritten(closing: Bool, writable: Bool) -> [Action] {
         guard !closing else {
             phase = .closing
             return []
         }
-        phase = .idle
-        var actions: [Action] = []
-        var replayed = false
-        while let next = held.first, !isAnswering {
-            if case .event = next, isBusy { break }
+        phase = .reading
+        var actions = readRequests()
+        if actions.contains(where: { if case .forward = $0 { true } else { false } }) { actions.append(.forwardReadComplete) }
+        while let next = held.first, phase != .answering {
+            if case .event(_, isEndOfInput: false) = next, phase == .reading, unread.readableBytes > 0 { break }
             held.removeFirst()
             switch next {
-            case .part(let part):
-                replayed = true
-                if let action = take(part) { actions.append(action) }
             case .error(let error):
-                if let action = caught(error) { actions.append(action) }
-            case .event(let event):
-                actions.append(.forwardEvent(event))
+                actions.append(.forwardError(error))
+            case .event(let event, let isEndOfInput):
+                actions += endOfInput(isEndOfInput) + [.forwardEvent(event)]
             }
         }
-        if replayed { actions.append(.forwardReadComplete) }
         if readWanted, !mustPauseReading, writable {
             readWanted = false
             actions.append(.read)

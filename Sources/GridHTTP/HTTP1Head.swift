@@ -44,6 +44,10 @@ enum HTTP1Head {
             var valueEnd = line.count
             while valueStart < valueEnd, isSpace(line[valueStart]) { valueStart += 1 }
             while valueEnd > valueStart, isSpace(line[valueEnd - 1]) { valueEnd -= 1 }
+            // RFC 9110 section 5.5: no control characters but HTAB in a value.
+            guard line[valueStart..<valueEnd].allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
+                throw Malformed(reason: "a control character in a header field value")
+            }
             fields.add(
                 name: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
                 value: String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))

@@ -4,41 +4,38 @@ import Testing
 
 @testable import GridHTTP
 
-/// `FastLane`'s decisions without a connection: which requests it takes, what the router gets,
-/// what waits behind an answer, when reading pauses.
+/// `FastLane`'s decisions without a connection: which requests it answers, which bytes the
+/// router gets, what waits behind an answer, when reading pauses.
 @Suite struct FastLaneStateTests {
     static let bodyLimit = 16
 
     /// A state whose lane takes `POST /route`, in a box so that `#expect` may call its mutating methods.
     final class Lane {
-        var state = FastLaneState(bodyLimit: FastLaneStateTests.bodyLimit) { $0.method == .POST && $0.uri == "/route" }
+        var state = FastLaneState(bodyLimit: FastLaneStateTests.bodyLimit) { $0.method == .POST && $0.target == "/route" }
 
-        func received(_ part: HTTPServerRequestPart) -> FastLaneState.Action? { state.received(part) }
+        func received(_ text: String) -> [FastLaneState.Action] { state.received(ByteBuffer(string: text)) }
         func caught(_ error: any Error) -> FastLaneState.Action? { state.caught(error) }
-        func event(_ event: Any, closesConnection: Bool) -> FastLaneState.Action? { state.event(event, closesConnection: closesConnection) }
+        func event(_ event: Any, closes: Bool, endOfInput: Bool = false) -> [FastLaneState.Action] {
+            state.event(event, closesConnection: closes, isEndOfInput: endOfInput)
+        }
         func readRequested(writable: Bool) -> Bool { state.readRequested(writable: writable) }
         func writabilityChanged(writable: Bool) -> Bool { state.writabilityChanged(writable: writable) }
         func routerAnswerEnded() { state.routerAnswerEnded() }
-        func answerWritten(closing: Bool, writable: Bool) -> [FastLaneState.Action] {
+        func answerWritten(closing: Bool = false, writable: Bool = true) -> [FastLaneState.Action] {
             state.answerWritten(closing: closing, writable: writable)
         }
     }
 
-    static func head(_ method: HTTPMethod, _ uri: String, _ headers: HTTPHeaders = [:]) -> HTTPServerRequestPart {
-        .head(HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers))
-    }
-
-    static func body(_ text: String) -> HTTPServerRequestPart { .body(ByteBuffer(string: text)) }
+    static let route = "POST /route HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
+    static let health = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    static let chunked = "POST /route HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
 
     /// Actions as short words, to compare.
     static func names(_ actions: [FastLaneState.Action?]) -> [String] {
         actions.compactMap { $0 }.map { action in
             switch action {
-            case .forward(.head(let head)): "forward \(head.method) \(head.uri)"
-            case .forward(.body(let body)): "forward body \(String(buffer: body))"
-            case .forward(.end): "forward end"
-            case .answer(let head, let body): "answer \(head.uri) \(String(buffer: body))"
-            case .refuseOverLimit: "413"
+            case .forward(let bytes): "forward \(String(buffer: bytes))"
+            case .answer(let request): "answer \(request.target) \(String(buffer: request.body))"
             case .forwardError: "forward error"
             case .forwardEvent(let event): "forward \(event is ChannelShouldQuiesceEvent ? "quiesce" : "event")"
             case .forwardReadComplete: "read complete"
@@ -47,101 +44,105 @@ import Testing
         }
     }
 
-    struct DecoderError: Error {}
+    struct SocketError: Error {}
 
-    @Test func theLaneTakesItsRouteWholeAndTheRouterTheRest() {
+    @Test func theLaneAnswersItsRouteAndTheRouterGetsTheRestWhole() {
         let state = Lane()
-        let actions = [
-            state.received(Self.head(.POST, "/route")), state.received(Self.body("{\"a\"")), state.received(Self.body(":1}")),
-            state.received(.end(nil)),
-        ]
-        #expect(Self.names(actions) == [#"answer /route {"a":1}"#])
-        #expect(Self.names(state.answerWritten(closing: false, writable: true)) == [])
-        let other = [state.received(Self.head(.GET, "/health")), state.received(.end(nil))]
-        #expect(Self.names(other) == ["forward GET /health", "forward end"])
+        let split = Self.route.index(Self.route.startIndex, offsetBy: 60)
+        #expect(state.received(String(Self.route[..<split])).isEmpty, "half a request waits for the rest")
+        #expect(Self.names(state.received(String(Self.route[split...]))) == [#"answer /route {"a":1}"#])
+        #expect(Self.names(state.answerWritten()) == [])
+        #expect(Self.names(state.received(Self.health + "GET /a HT")) == ["forward \(Self.health)"], "one whole request at a time")
+        #expect(Self.names(state.received("TP/1.1\r\n\r\n")) == ["forward GET /a HTTP/1.1\r\n\r\n"])
     }
 
     @Test func behindARequestTheRouterHoldsTheLaneTakesNothing() {
         let state = Lane()
-        _ = state.received(Self.head(.GET, "/slow"))
-        _ = state.received(.end(nil))
-        let behind = [state.received(Self.head(.POST, "/route")), state.received(Self.body("{}")), state.received(.end(nil))]
-        #expect(Self.names(behind) == ["forward POST /route", "forward body {}", "forward end"])
+        _ = state.received(Self.health)
+        #expect(Self.names(state.received(Self.route)) == ["forward \(Self.route)"])
         state.routerAnswerEnded()
         state.routerAnswerEnded()
-        let after = [state.received(Self.head(.POST, "/route")), state.received(.end(nil))]
-        #expect(Self.names(after) == ["answer /route "])
+        #expect(Self.names(state.received(Self.route)) == [#"answer /route {"a":1}"#])
     }
 
     @Test func afterARequestTheRouterClosesOnTheLaneTakesNothing() {
         let state = Lane()
-        _ = state.received(Self.head(.GET, "/health", ["Connection": "close"]))
-        _ = state.received(.end(nil))
+        let closing = "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n"
+        #expect(Self.names(state.received(closing + "POST")) == ["forward \(closing)", "forward POST"])
         state.routerAnswerEnded()
-        #expect(Self.names([state.received(Self.head(.POST, "/route"))]) == ["forward POST /route"])
+        #expect(Self.names(state.received(Self.route)) == ["forward \(Self.route)"])
+        let http10 = Lane()
+        _ = http10.received("GET /health HTTP/1.0\r\n\r\n")
+        http10.routerAnswerEnded()
+        #expect(Self.names(http10.received(Self.route)) == ["forward \(Self.route)"], "HTTP/1.0 closes unless asked to keep alive")
+    }
+
+    @Test func bytesTheLaneDoesNotFrameAndAllAfterThemAreTheRouters() {
+        let state = Lane()
+        #expect(Self.names(state.received(Self.chunked)) == ["forward \(Self.chunked)"])
+        state.routerAnswerEnded()
+        #expect(Self.names(state.received(Self.route)) == ["forward \(Self.route)"])
+        for unframed in [
+            "GARBAGE\r\n\r\n", "POST /route HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n",
+            "POST /route HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n",
+        ] {
+            let other = Lane()
+            #expect(Self.names(other.received(unframed)) == ["forward \(unframed)"], "\(unframed.debugDescription)")
+        }
     }
 
     @Test func whatArrivesDuringAnAnswerWaitsAndReadingPausesOnlyThen() {
         let state = Lane()
-        _ = state.received(Self.head(.POST, "/route"))
-        _ = state.received(.end(nil))
+        #expect(Self.names(state.received(Self.route)).count == 1)
         #expect(state.readRequested(writable: true), "nothing waits yet: reading goes on")
-        _ = state.received(Self.head(.GET, "/health"))
-        _ = state.received(.end(nil))
-        #expect(state.caught(DecoderError()) == nil)
-        #expect(state.event(ChannelShouldQuiesceEvent(), closesConnection: true) == nil)
+        #expect(state.received(Self.health).isEmpty)
+        #expect(state.caught(SocketError()) == nil)
+        #expect(state.event(ChannelShouldQuiesceEvent(), closes: true).isEmpty)
         #expect(!state.readRequested(writable: true), "a request waits: reading pauses")
-        let resumed = state.answerWritten(closing: false, writable: true)
-        #expect(Self.names(resumed) == ["forward GET /health", "forward end", "forward error", "forward quiesce", "read complete", "read"])
+        #expect(
+            Self.names(state.answerWritten()) == ["forward \(Self.health)", "read complete", "forward error", "forward quiesce", "read"])
     }
 
     @Test func aWaitingLaneRequestIsAnsweredInTurnAndWhatFollowsItWaitsAgain() {
         let state = Lane()
-        _ = state.received(Self.head(.POST, "/route"))
-        _ = state.received(.end(nil))
-        for part in [Self.head(.POST, "/route"), Self.body("2"), .end(nil), Self.head(.GET, "/health"), .end(nil)] {
-            #expect(state.received(part) == nil)
-        }
-        #expect(Self.names(state.answerWritten(closing: false, writable: true)) == ["answer /route 2", "read complete"])
+        _ = state.received(Self.route)
+        #expect(state.received(Self.route + Self.health).isEmpty)
+        #expect(Self.names(state.answerWritten()) == [#"answer /route {"a":1}"#])
         #expect(!state.readRequested(writable: true), "the health check still waits")
-        #expect(
-            Self.names(state.answerWritten(closing: false, writable: true)) == [
-                "forward GET /health", "forward end", "read complete", "read",
-            ])
+        #expect(Self.names(state.answerWritten()) == ["forward \(Self.health)", "read complete", "read"])
     }
 
     @Test func shutdownWaitsForTheRequestBeingRead() {
         let state = Lane()
-        _ = state.received(Self.head(.POST, "/route"))
-        #expect(state.event(ChannelShouldQuiesceEvent(), closesConnection: true) == nil)
-        #expect(Self.names([state.event("other", closesConnection: false)]) == ["forward event"])
-        #expect(Self.names([state.received(.end(nil))]) == ["answer /route "])
-        #expect(Self.names(state.answerWritten(closing: false, writable: true)) == ["forward quiesce"])
+        let split = Self.route.index(Self.route.startIndex, offsetBy: 20)
+        _ = state.received(String(Self.route[..<split]))
+        #expect(state.event(ChannelShouldQuiesceEvent(), closes: true).isEmpty)
+        #expect(Self.names(state.event("other", closes: false)) == ["forward event"])
+        #expect(Self.names(state.received(String(Self.route[split...]))) == [#"answer /route {"a":1}"#])
+        #expect(Self.names(state.answerWritten()) == ["forward quiesce"])
+        let idle = Lane()
+        #expect(Self.names(idle.event(ChannelShouldQuiesceEvent(), closes: true)) == ["forward quiesce"])
     }
 
-    @Test func aBrokenRequestBeingReadGoesToTheRouter() {
+    @Test func theEndOfInputGivesAPartlyReadRequestToTheRouter() {
         let state = Lane()
-        _ = state.received(Self.head(.POST, "/route"))
-        #expect(Self.names([state.caught(DecoderError())]) == ["forward error"])
-        #expect(Self.names([state.received(Self.head(.GET, "/health"))]) == ["forward GET /health"])
-    }
-
-    @Test func aChunkedBodyPastTheLimitIsRefusedAndNothingMoreIsTaken() {
-        let state = Lane()
-        _ = state.received(Self.head(.POST, "/route"))
-        #expect(state.received(Self.body(String(repeating: "x", count: Self.bodyLimit))) == nil)
-        #expect(Self.names([state.received(Self.body("y"))]) == ["413"])
-        #expect(state.received(.end(nil)) == nil)
-        #expect(state.received(Self.head(.GET, "/health")) == nil)
+        _ = state.received("POST /route HTTP/1.1\r\nCont")
+        #expect(
+            Self.names(state.event(ChannelEvent.inputClosed, closes: true, endOfInput: true)) == [
+                "forward POST /route HTTP/1.1\r\nCont", "read complete", "forward event",
+            ])
+        let answering = Lane()
+        _ = answering.received(Self.route + "GET /he")
+        #expect(answering.event(ChannelEvent.inputClosed, closes: true, endOfInput: true).isEmpty, "it waits for the answer")
+        #expect(Self.names(answering.answerWritten()) == ["forward GET /he", "read complete", "forward event"])
     }
 
     @Test func aClosingAnswerEndsTheConversation() {
         let state = Lane()
-        _ = state.received(Self.head(.POST, "/route"))
-        _ = state.received(.end(nil))
-        _ = state.received(Self.head(.GET, "/health"))
-        #expect(state.answerWritten(closing: true, writable: true).isEmpty)
-        #expect(state.received(.end(nil)) == nil)
+        _ = state.received("POST /route HTTP/1.1\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+        _ = state.received(Self.health)
+        #expect(state.answerWritten(closing: true).isEmpty)
+        #expect(state.received(Self.health).isEmpty)
     }
 
     @Test func readingPausesWhileAnswersCannotBeWritten() {
