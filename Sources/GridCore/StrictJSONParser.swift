@@ -152,7 +152,19 @@ public struct StrictJSONParser {
 
     private mutating func string() throws(JSONSyntaxError) -> String {
         position += 1  // the opening quote
+        // Most strings are plain ASCII without escapes: made from their bytes in one step.
+        let start = position
+        while position < bytes.count, bytes[position] >= 0x20, bytes[position] < 0x80, bytes[position] != UInt8(ascii: "\""),
+            bytes[position] != UInt8(ascii: "\\")
+        {
+            position += 1
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
+            position += 1
+            return String(decoding: bytes[start..<(position - 1)], as: UTF8.self)
+        }
         var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: bytes[start..<position].lazy.map { Unicode.Scalar($0) })
         while true {
             guard let byte = current else { throw error("a string is not closed") }
             switch byte {

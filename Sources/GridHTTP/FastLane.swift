@@ -176,11 +176,14 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         let closing = !request.keepAlive
         let version = request.version
         answered.futureResult.assumeIsolated().whenSuccess { answer in
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(
-                self.wrapOutboundOut(answer.http1Bytes(version: version, closing: closing, allocator: context.channel.allocator)),
-                promise: written)
-            if closing { written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+            let bytes = answer.http1Bytes(version: version, closing: closing, allocator: context.channel.allocator)
+            if closing {
+                let written = context.eventLoop.makePromise(of: Void.self)
+                context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
+                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.writeAndFlush(self.wrapOutboundOut(bytes), promise: nil)
+            }
             self.carryOut(self.state.answerWritten(closing: closing, writable: context.channel.isWritable), context: context)
         }
     }

@@ -75,20 +75,36 @@ enum HTTP1Head {
         }
     }
 
-    /// Whether the values of a field, comma-separated, hold `token` (any case).
+    /// Whether the values of a field, comma-separated, hold `token` (lowercase; matched in any case).
     static func fields(_ fields: HTTPHeaders, _ name: String, contain token: String) -> Bool {
-        fields[canonicalForm: name].contains { $0.utf8.count == token.utf8.count && $0.lowercased() == token }
+        fields.contains { field in
+            sameName(field.name, name)
+                && field.value.utf8.split(separator: UInt8(ascii: ",")).contains { part in
+                    let trimmed = part.drop(while: isSpace).reversed().drop(while: isSpace)
+                    return trimmed.reversed().elementsEqual(token.utf8) { ($0 | 0x20) == $1 }
+                }
+        }
     }
 
     /// The single length of a body from its `Content-Length` fields (repeats must agree); nil
     /// when there is none; throws when it is not a number.
     static func contentLength(_ fields: HTTPHeaders) throws(Malformed) -> Int? {
-        let lengths = fields[canonicalForm: "content-length"]
-        guard let first = lengths.first else { return nil }
-        guard first.utf8.count <= 18, first.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            let length = Int(first), lengths.allSatisfy({ $0 == first })
-        else { throw Malformed(reason: "an invalid Content-Length") }
+        var length: Int?
+        for field in fields where sameName(field.name, "content-length") {
+            let value = field.value.utf8
+            guard !value.isEmpty, value.count <= 18, value.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+                throw Malformed(reason: "an invalid Content-Length")
+            }
+            let this = value.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            guard length == nil || length == this else { throw Malformed(reason: "an invalid Content-Length") }
+            length = this
+        }
         return length
+    }
+
+    /// Field names compared without case; `lowercase` is in lowercase.
+    static func sameName(_ name: String, _ lowercase: String) -> Bool {
+        name.utf8.count == lowercase.utf8.count && name.utf8.elementsEqual(lowercase.utf8) { ($0 | 0x20) == $1 }
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {

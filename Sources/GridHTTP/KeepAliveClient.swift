@@ -111,27 +111,19 @@ public final class KeepAliveClient: Sendable {
         // handler is gone (the link closed in between): then nothing was written.
         let handedOver = loop.makePromise(of: Void.self)
         handedOver.futureResult.whenFailure { _ in answer.fail(ExchangeHandler.NotSent()) }
-        // The handler keeps the deadline once it has the exchange; this catches any other way
-        // an answer could stay pending.
-        let backstop = loop.scheduleTask(deadline: deadline + .milliseconds(50)) {
-            answer.fail(UpstreamFailure.timedOut)
-            channel.close(promise: nil)
-        }
+        // From here the handler keeps the deadline: it fails the answer when the deadline
+        // passes, when the link closes, and on any error.
         channel.writeAndFlush(
             Exchange(request: request, requestIsHead: method == .HEAD, deadline: deadline, answer: answer), promise: handedOver)
         let result: ExchangeAnswer
         do {
             result = try await answer.futureResult.get()
-            backstop.cancel()
         } catch is ExchangeHandler.NotSent {
-            backstop.cancel()
             return .notSent
         } catch let tooLarge as ExchangeHandler.AnswerTooLarge {
-            backstop.cancel()
             channel.close(promise: nil)
             return .answerTooLarge(limit: tooLarge.limit)
         } catch {
-            backstop.cancel()
             channel.close(promise: nil)
             throw (error as? UpstreamFailure) ?? .unreachable(String(describing: error))
         }
