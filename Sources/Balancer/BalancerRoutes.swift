@@ -108,7 +108,7 @@ struct BalancerRoutes: Sendable {
             return WireAnswer(error)
         }
         let order: SessionOrder
-        switch SessionOrder.validate(json, newID: { UUID().uuidString.lowercased() }) {
+        switch SessionOrder.validate(json, newID: { RandomUUID.text() }) {
         case .success(let valid): order = valid
         case .failure(let failure): return WireAnswer(Problem.invalidRequest(failure.errors))
         }

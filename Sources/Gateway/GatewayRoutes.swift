@@ -37,7 +37,7 @@ struct GatewayRoutes: Sendable {
         router.get("/api/v1/grid") { _, _ in try await grid() }
         // The original assignment's endpoint: no body needed, an ordinary AC charge.
         router.post("/request_charge") { _, _ in
-            try await book(WaitRequest(charge: .legacyDefault(vehicleId: "EV-" + UUID().uuidString.prefix(8).lowercased()))).response
+            try await book(WaitRequest(charge: .legacyDefault(vehicleId: "EV-" + RandomUUID.text().prefix(8)))).response
         }
         router.get("/health") { _, _ in try WireJSON.response(["status": "ok", "service": "gateway"]) }
         // Readiness includes the database: a gateway that cannot reach it takes no traffic.
@@ -92,7 +92,7 @@ struct GatewayRoutes: Sendable {
     }
 
     private func book(_ chargeRequest: WaitRequest) async throws -> WireAnswer {
-        let orderId = UUID().uuidString.lowercased()
+        let orderId = RandomUUID.text()
         switch try await bookAnswer(chargeRequest, orderId: orderId) {
         case .answered(let answer):
             return answer

@@ -53,7 +53,7 @@ final class IdempotencyStore: Sendable {
         let now = now()
         guard let shared else {
             return ledger.withLock {
-                $0.check(key: key, fingerprint: fingerprint, now: now, newOrderId: { UUID().uuidString.lowercased() })
+                $0.check(key: key, fingerprint: fingerprint, now: now, newOrderId: { RandomUUID.text() })
             }
         }
         if let known = ledger.withLock({ $0.known(key: key, fingerprint: fingerprint, now: now) }) { return known }
@@ -61,7 +61,7 @@ final class IdempotencyStore: Sendable {
         let claim: IdempotencyClaim
         do {
             claim = try await shared.claim(
-                BoundOrder(key: key, fingerprint: fingerprint, orderId: UUID().uuidString.lowercased(), since: now),
+                BoundOrder(key: key, fingerprint: fingerprint, orderId: RandomUUID.text(), since: now),
                 fateWindowSeconds: fateWindow, lifetimeSeconds: lifetime)
         } catch {
             throw Problem.storageUnavailable("the gateway could not reach its database, so nothing was booked; retry")
@@ -99,7 +99,7 @@ final class IdempotencyStore: Sendable {
     /// first; the new id.
     func rebind(key: String) async throws -> String {
         let now = now()
-        let fresh = UUID().uuidString.lowercased()
+        let fresh = RandomUUID.text()
         guard let bound = ledger.withLock({ $0.rebind(key: key, orderId: fresh, now: now) }) else {
             throw Problem.storageUnavailable("the request with this Idempotency-Key changed meanwhile; retry")
         }

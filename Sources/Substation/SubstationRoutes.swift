@@ -71,7 +71,7 @@ struct SubstationRoutes: Sendable {
     private func admit(_ request: Request) async throws -> Response {
         let json = try await WireJSON.readObject(from: request)
         let order: SessionOrder
-        switch SessionOrder.validate(json, newID: { UUID().uuidString.lowercased() }) {
+        switch SessionOrder.validate(json, newID: { RandomUUID.text() }) {
         case .success(let valid): order = valid
         case .failure(let failure): throw Problem.invalidRequest(failure.errors)
         }
