@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# One balancing hop under load, for profiling and for comparing two builds side by side.
+#
+#   scripts/profile-hop.sh BINARY OUTDIR [SECONDS]
+#
+# Starts four substations that admit every car (as scripts/bench-proxy.sh does), then the hop
+# MODE names in front of them: `balancer` (POST /route, the default), `gateway` (POST
+# /api/v1/charge-requests through gateway and balancer, SQLite in OUTDIR) or `haproxy`
+# (leastconn -> POST /sessions). Warms up for 1 s, loads it with `wrk -t2 -c32` for SECONDS
+# (default 8), and prints req/s, p50, p99, and the CPU per request of the hop's process (the
+# gateway's alone in `gateway` mode), all of it and the user-space part.
+#
+# Optional, while the load runs: PERF=1 records a profile (`perf record -F $FREQ -g`, FREQ 999)
+# into OUTDIR/perf.data; STAT=1 counts system calls and context switches (OUTDIR/stat.txt);
+# STRACE=1 runs `strace ${STRACE_ARGS:--c} -f` for 2 s (OUTDIR/strace.txt).
+#
+# Side by side: for i in 1 2 3; do for b in OLD NEW; do scripts/profile-hop.sh $b /tmp/hop 5; done; done
+# Everything listens on 127.0.0.1; every process started is stopped by its pid at the end.
+set -u
+if [[ $# -lt 2 ]]; then
+  echo "usage: $0 BINARY OUTDIR [SECONDS]" >&2
+  exit 2
+fi
+bin=$1
+out=$2
+secs=${3:-8}
+mode=${MODE:-balancer}
+case $mode in balancer | gateway | haproxy) ;; *)
+  echo "MODE must be balancer, gateway or haproxy, not $mode" >&2
+  exit 2
+  ;;
+esac
+for tool in wrk curl python3; do
+  command -v $tool > /dev/null || { echo "$tool is missing" >&2; exit 1; }
+done
+rm -rf "$out" && mkdir -p "$out"
+pids=()
+trap 'kill ${pids[@]} 2> /dev/null; wait 2> /dev/null' EXIT
+base=$((30000 + RANDOM % 10000))
+substations=()
+for i in 1 2 3 4; do
+  port=$((base + i))
+  mkdir -p "$out/s$i"
+  "$bin" substation --id S$i --port $port --log-level error --capacity-kw 1000000 --charging-points 100000 \
+    --point-max-kw 50 --base-load 0 --time-scale 600 --data-dir "$out/s$i" > "$out/s$i.log" 2>&1 &
+  pids+=($!)
+  substations+=(--substation http://127.0.0.1:$port)
+done
+balancer_port=$((base + 10))
+"$bin" balancer --port $balancer_port --log-level error "${substations[@]}" > "$out/balancer.log" 2>&1 &
+hop=$!
+pids+=($hop)
+for _ in $(seq 1 100); do
+  curl -s http://127.0.0.1:$balancer_port/substations | python3 -c 'import json, sys
+view = json.load(sys.stdin)
+sys.exit(0 if view["substations"] and all(s.get("up") for s in view["substations"]) else 1)' 2> /dev/null && break
+  sleep 0.2
+done
+target=http://127.0.0.1:$balancer_port/route
+body='{"id":"p-%d-%d","vehicleId":"EV-%d","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}'
+format_args='tid, n, n'
+if [[ $mode == haproxy ]]; then
+  haproxy_port=$((base + 30))
+  {
+    printf 'global\n    maxconn 4096\ndefaults\n    mode http\n    timeout connect 1s\n    timeout client 30s\n'
+    printf '    timeout server 30s\nfrontend charge\n    bind 127.0.0.1:%d\n    default_backend substations\n' $haproxy_port
+    printf 'backend substations\n    balance leastconn\n'
+    for i in 1 2 3 4; do printf '    server s%d 127.0.0.1:%d maxconn 1000\n' $i $((base + i)); done
+  } > "$out/haproxy.cfg"
+  haproxy -db -f "$out/haproxy.cfg" > "$out/haproxy.log" 2>&1 &
+  hop=$!
+  pids+=($hop)
+  for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:$haproxy_port/ && break; sleep 0.1; done
+  target=http://127.0.0.1:$haproxy_port/sessions
+elif [[ $mode == gateway ]]; then
+  gateway_port=$((base + 20))
+  "$bin" gateway --port $gateway_port --log-level error --balancer http://127.0.0.1:$balancer_port \
+    --data-dir "$out/gateway" > "$out/gateway.log" 2>&1 &
+  hop=$!
+  pids+=($hop)
+  for _ in $(seq 1 50); do curl -sf http://127.0.0.1:$gateway_port/health > /dev/null && break; sleep 0.2; done
+  target=http://127.0.0.1:$gateway_port/api/v1/charge-requests
+  body='{"vehicleId":"EV-%d","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}'
+  format_args='n'
+fi
+cat > "$out/post.lua" << LUA
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) n = 0 end
+function request()
+  n = n + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, string.format('$body', $format_args))
+end
+LUA
+wrk -t2 -c32 -d1s -s "$out/post.lua" $target > /dev/null
+cpu() { awk -v field=$1 '{print field == "user" ? $14 : $14 + $15}' /proc/$hop/stat; }
+all0=$(cpu all)
+user0=$(cpu user)
+watcher=
+if [[ ${STAT:-0} == 1 ]]; then
+  perf stat -e raw_syscalls:sys_enter,context-switches,task-clock -p $hop -o "$out/stat.txt" -- sleep $secs > /dev/null 2>&1 &
+  watcher=$!
+elif [[ ${STRACE:-0} == 1 ]]; then
+  timeout 2 strace ${STRACE_ARGS:--c} -f -p $hop -o "$out/strace.txt" > /dev/null 2>&1 &
+  watcher=$!
+elif [[ ${PERF:-0} == 1 ]]; then
+  perf record -F ${FREQ:-999} -g -p $hop -o "$out/perf.data" -- sleep $secs > /dev/null 2>&1 &
+  watcher=$!
+fi
+wrk -t2 -c32 -d${secs}s --latency -s "$out/post.lua" $target > "$out/wrk.txt"
+all1=$(cpu all)
+user1=$(cpu user)
+[[ -n $watcher ]] && wait $watcher
+requests=$(awk '/requests in/{print $1}' "$out/wrk.txt")
+per_request() { python3 -c "print(round(($2 - $1) / $(getconf CLK_TCK) / $requests * 1e6, 1))"; }
+echo "$mode: $(awk '/Requests\/sec/{print $2}' "$out/wrk.txt") req/s, p50 $(awk '/ 50%/{print $2}' "$out/wrk.txt")," \
+  "p99 $(awk '/ 99%/{print $2}' "$out/wrk.txt"), CPU $(per_request $all0 $all1) us/req" \
+  "(user $(per_request $user0 $user1)), peak RSS $(awk '/VmHWM/{print $2, $3}' /proc/$hop/status)"
+grep -i "non-2xx\|socket errors" "$out/wrk.txt" || true
