@@ -15,6 +15,7 @@
 # STRACE=1 runs `strace ${STRACE_ARGS:--c} -f` for 2 s (OUTDIR/strace.txt).
 #
 # Side by side: for i in 1 2 3; do for b in OLD NEW; do scripts/profile-hop.sh $b /tmp/hop 5; done; done
+# OUTDIR keeps the logs, data folders and wrk output of the last run.
 # Everything listens on 127.0.0.1; every process started is stopped by its pid at the end.
 set -u
 if [[ $# -lt 2 ]]; then
@@ -33,7 +34,7 @@ esac
 for tool in wrk curl python3; do
   command -v $tool > /dev/null || { echo "$tool is missing" >&2; exit 1; }
 done
-rm -rf "$out" && mkdir -p "$out"
+mkdir -p "$out" && rm -rf "$out"/s[1-4] "$out/gateway"
 pids=()
 trap 'kill ${pids[@]} 2> /dev/null; wait 2> /dev/null' EXIT
 base=$((30000 + RANDOM % 10000))

@@ -26,4 +26,23 @@ import Testing
             #expect((medians[path]?["non2xx"] as? Int ?? -1) == 0, "\(path) answered something other than 201: \(result.output)")
         }
     }
+
+    /// Runs after the benchmark above (the suite is serialized), which installs `wrk` and
+    /// `haproxy` when they are missing.
+    @Test func profileHopRunsEachHopForASecond() throws {
+        for mode in ["balancer", "gateway", "haproxy"] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("profile-hop-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let result = try Tools.run(
+                "env", ["MODE=\(mode)", "bash", Tools.path("scripts/profile-hop.sh").path, ServiceProcess.binary.path, folder.path, "1"])
+            #expect(result.status == 0, "\(result.output)")
+            let line = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("\(mode): ") }, "\(result.output)")
+            let rate = Double(line.dropFirst(mode.count + 2).prefix { $0 != " " }) ?? 0
+            #expect(rate > 0, "\(mode) served no request: \(result.output)")
+            #expect(line.contains("us/req (user "), "\(line)")
+            #expect(!result.output.contains("Non-2xx"), "\(mode) answered something other than 201: \(result.output)")
+        }
+        let wrong = try Tools.run("env", ["MODE=bogus", "bash", Tools.path("scripts/profile-hop.sh").path, ServiceProcess.binary.path, "/tmp/x"])
+        #expect(wrong.status == 2 && wrong.output.contains("MODE must be"), "\(wrong.output)")
+    }
 }
