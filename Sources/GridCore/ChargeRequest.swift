@@ -24,7 +24,12 @@ public struct ChargeRequest: Codable, Equatable, Sendable {
 
 extension ChargeRequest {
     /// Validates a parsed JSON body field by field (CONTRACT section 3) and reports every problem at once.
-    public static func validate(_ json: JSONValue) -> Result<ChargeRequest, ValidationFailure> {
+    /// The fields a charge request has.
+    static let fieldNames: Set<String> = ["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes"]
+
+    /// Validates a body, reporting every bad field at once; `alsoAllowing` names fields a caller
+    /// reads itself (an order's `id`), which are not reported as unknown.
+    public static func validate(_ json: JSONValue, alsoAllowing others: Set<String> = []) -> Result<ChargeRequest, ValidationFailure> {
         guard case .object(let fields) = json else {
             return .failure(ValidationFailure([FieldError(field: "body", message: "must be a JSON object, got \(json.typeName)")]))
         }
@@ -36,8 +41,8 @@ extension ChargeRequest {
         if let value = fields["departureMinutes"], value != .null {
             departure = validateNumber(value, field: "departureMinutes", range: departureRange, errors: &errors)
         }
-        let known: Set<String> = ["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes"]
-        for key in fields.keys.sorted() where !known.contains(key) {
+        // Checked without sorting every key: a valid body has none of these.
+        for key in fields.keys.filter({ !fieldNames.contains($0) && !others.contains($0) }).sorted() {
             errors.append(FieldError(field: key, message: "is not a field of a charge request"))
         }
         guard errors.isEmpty, let vehicleId, let energy, let power else {

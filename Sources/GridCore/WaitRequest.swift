@@ -13,13 +13,15 @@ public struct WaitRequest: Equatable, Sendable {
         self.maxWaitMinutes = maxWaitMinutes
     }
 
+    private static let waitField: Set<String> = ["maxWaitMinutes"]
+
     /// Validates a charge request body that may carry `maxWaitMinutes` (an integer, 0 to 1440),
     /// reporting every bad field at once.
     public static func validate(_ json: JSONValue) -> Result<WaitRequest, ValidationFailure> {
-        guard case .object(var fields) = json else { return ChargeRequest.validate(json).map { WaitRequest(charge: $0) } }
+        guard case .object(let fields) = json else { return ChargeRequest.validate(json).map { WaitRequest(charge: $0) } }
         var errors: [FieldError] = []
         var wait = 0
-        if let value = fields.removeValue(forKey: "maxWaitMinutes"), value != .null {
+        if let value = fields["maxWaitMinutes"], value != .null {
             if case .number(let number) = value, number.isFinite, number.rounded() == number,
                 Double(maxWaitRange.lowerBound) <= number, number <= Double(maxWaitRange.upperBound)
             {
@@ -28,7 +30,7 @@ public struct WaitRequest: Equatable, Sendable {
                 errors.append(FieldError(field: "maxWaitMinutes", message: "must be a whole number of minutes from 0 to 1440"))
             }
         }
-        switch ChargeRequest.validate(.object(fields)) {
+        switch ChargeRequest.validate(json, alsoAllowing: Self.waitField) {
         case .success(let charge) where errors.isEmpty: return .success(WaitRequest(charge: charge, maxWaitMinutes: wait))
         case .success: return .failure(ValidationFailure(errors))
         case .failure(let failure): return .failure(ValidationFailure(failure.errors + errors))

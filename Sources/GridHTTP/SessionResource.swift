@@ -54,21 +54,23 @@ public struct SessionOrder: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case id }
 
+    private static let idField: Set<String> = ["id"]
+
     /// Validates a parsed body: the request's fields, plus an optional `id` (a fresh one if absent).
     public static func validate(_ json: JSONValue, newID: () -> String) -> Result<SessionOrder, ValidationFailure> {
-        guard case .object(var fields) = json else {
+        guard case .object(let fields) = json else {
             return ChargeRequest.validate(json).map { SessionOrder(id: newID(), request: $0) }
         }
         var id: String?
         var idErrors: [FieldError] = []
-        if let given = fields.removeValue(forKey: "id") {
+        if let given = fields["id"] {
             if case .string(let text) = given, ChargeRequest.isValidIdentifier(text) {
                 id = text
             } else {
                 idErrors.append(FieldError(field: "id", message: "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"))
             }
         }
-        switch ChargeRequest.validate(.object(fields)) {
+        switch ChargeRequest.validate(json, alsoAllowing: Self.idField) {
         case .success(let request) where idErrors.isEmpty:
             return .success(SessionOrder(id: id ?? newID(), request: request))  // a fresh id only when none was given
         case .success:
