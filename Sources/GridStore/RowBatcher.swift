@@ -9,29 +9,39 @@ import Synchronization
 /// cost a hop to sqlite-nio's thread pool and back each, and the context switches that brings;
 /// without the write at all, the gateway path ran about a quarter faster. Batched, the hops are
 /// paid per write, not per row.
+///
+/// Inlinable, so the gateway gets it specialized for its rows: unspecialized, every booking asked
+/// the runtime for generic metadata (2.5% of the gateway's samples with the futures' lookups).
 public final class RowBatcher<Row: Sendable>: Sendable {
-    private enum Turn {
+    @usableFromInline enum Turn {
         /// A write held this row and is done.
         case written
         /// No write is running: this writer makes the next one.
         case lead
     }
 
-    private struct Waiting {
-        var row: Row
-        var writer: CheckedContinuation<Turn, any Error>
+    @usableFromInline struct Waiting {
+        @usableFromInline var row: Row
+        @usableFromInline var writer: CheckedContinuation<Turn, any Error>
+
+        @inlinable init(row: Row, writer: CheckedContinuation<Turn, any Error>) {
+            self.row = row
+            self.writer = writer
+        }
     }
 
-    private struct State {
-        var writing = false
-        var waiting: [Waiting] = []
-        var writes = 0
+    @usableFromInline struct State {
+        @usableFromInline var writing = false
+        @usableFromInline var waiting: [Waiting] = []
+        @usableFromInline var writes = 0
+
+        @inlinable init() {}
     }
 
-    private let state = Mutex(State())
+    @usableFromInline let state = Mutex(State())
     /// The most rows in one write (SQLite limits the values one statement binds).
     public let maxRows: Int
-    private let write: @Sendable ([Row]) async throws -> Void
+    @usableFromInline let write: @Sendable ([Row]) async throws -> Void
 
     public init(maxRows: Int = 500, write: @escaping @Sendable ([Row]) async throws -> Void) {
         precondition(maxRows > 0, "a write must take at least one row")
@@ -40,18 +50,29 @@ public final class RowBatcher<Row: Sendable>: Sendable {
     }
 
     /// Writes `row`, with whatever rows wait; returns when that write is done.
-    public func add(_ row: Row) async throws {
-        let turn = try await withCheckedThrowingContinuation { (writer: CheckedContinuation<Turn, any Error>) in
-            let leads = state.withLock { state -> Bool in
-                guard state.writing else {
-                    state.writing = true
-                    return true
-                }
-                state.waiting.append(Waiting(row: row, writer: writer))
-                return false
-            }
-            if leads { writer.resume(returning: .lead) }
+    @inlinable public func add(_ row: Row) async throws {
+        // No write running (the common case when bookings come one at a time): lead at once,
+        // without suspending.
+        let leadsNow = state.withLock { state -> Bool in
+            guard !state.writing else { return false }
+            state.writing = true
+            return true
         }
+        let turn =
+            leadsNow
+            ? Turn.lead
+            : try await withCheckedThrowingContinuation { (writer: CheckedContinuation<Turn, any Error>) in
+                let leads = state.withLock { state -> Bool in
+                    // The running write may have ended since the first look.
+                    guard state.writing else {
+                        state.writing = true
+                        return true
+                    }
+                    state.waiting.append(Waiting(row: row, writer: writer))
+                    return false
+                }
+                if leads { writer.resume(returning: .lead) }
+            }
         guard case .lead = turn else { return }
         let others = state.withLock { state -> [Waiting] in
             let taken = Array(state.waiting.prefix(maxRows - 1))
