@@ -19,8 +19,8 @@ import NIOHTTPTypesHTTP1
 /// declared length within the limit, and no earlier request on the connection is still with the
 /// router: answers leave in the order requests came (HTTP/1.1 pipelining). Other requests' bytes
 /// go to the router's decoder whole, one request at a time. From bytes the lane does not frame
-/// (chunked bodies, `Expect`, upgrades, anything malformed) or a request after which the router
-/// closes, every byte is the router's. Requests read while the lane answers wait until its
+/// (chunked bodies, `Expect`, upgrades, anything malformed), a request after which the router
+/// closes, or a router answer that closes, every byte is the router's. Requests read while the lane answers wait until its
 /// answer is written, and reading pauses then. Errors, the client's end of input and shutdown
 /// wait behind the lane's answer.
 ///
@@ -72,6 +72,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     private let route: Route
     private var state: FastLaneState
     private var executor: EventLoopTaskExecutor?
+    private var context: ChannelHandlerContext?
 
     init(route: Route) {
         self.route = route
@@ -110,8 +111,9 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Tells the lane when an answer of the router's has gone out whole: it sees the router's
-    /// answers as HTTP parts, before they are encoded.
+    /// Tells the lane when an answer of the router's has gone out whole, and when the router
+    /// closes the connection after one: it sees the router's answers as HTTP parts, before they
+    /// are encoded.
     final class RouterAnswers: ChannelOutboundHandler, RemovableChannelHandler {
         typealias OutboundIn = HTTPServerResponsePart
         typealias OutboundOut = HTTPServerResponsePart
@@ -122,13 +124,34 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         }
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-            if case .end = unwrapOutboundIn(data) { lane.state.routerAnswerEnded() }
+            switch unwrapOutboundIn(data) {
+            case .head(let head) where head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }):
+                lane.routerCloses()
+            case .end:
+                lane.state.routerAnswerEnded()
+            default:
+                break
+            }
             context.write(data, promise: promise)
         }
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         executor = EventLoopTaskExecutor(loop: context.eventLoop)
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// The router closes the connection after its answer: what waits goes to it, after the
+    /// write in progress (not from inside it).
+    func routerCloses() {
+        guard let context else { return }
+        context.eventLoop.assumeIsolated().execute {
+            self.carryOut(self.state.routerCloses(), context: context)
+        }
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {

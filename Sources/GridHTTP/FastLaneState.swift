@@ -41,6 +41,10 @@ struct FastLaneState {
     private(set) var phase = Phase.reading
     /// Bytes read and not yet used: the start of the next request.
     private var unread = ByteBuffer()
+    /// The next request's head once it is read (its body may still be arriving), or how far
+    /// its bytes were searched for the head's end.
+    private var head: HTTP1RequestReader.Head?
+    private var scanned = 0
     /// Requests given to the router whose answers have not ended yet: the lane takes none
     /// until they have, so answers leave in the order requests came (HTTP/1.1 pipelining).
     private var withRouter = 0
@@ -71,7 +75,8 @@ struct FastLaneState {
             return []
         case .reading:
             keep(bytes)
-            return readRequests()
+            let actions = readRequests()
+            return actions + releaseHeld()
         }
     }
 
@@ -79,6 +84,8 @@ struct FastLaneState {
         if unread.readableBytes == 0 {
             unread = bytes
         } else {
+            // Bytes already used are dropped first, so a connection's buffer holds only what waits.
+            if unread.readerIndex > 0 { unread.discardReadBytes() }
             var bytes = bytes
             unread.writeBuffer(&bytes)
         }
@@ -88,33 +95,61 @@ struct FastLaneState {
     private mutating func readRequests() -> [Action] {
         var actions: [Action] = []
         while phase == .reading, unread.readableBytes > 0 {
-            switch HTTP1RequestReader.next(in: unread, bodyLimit: bodyLimit) {
-            case .incomplete:
-                return actions
-            case .unframed:
-                phase = .routerOnly
-                actions.append(.forward(takeUnread()))
-            case .request(let request):
-                let bytes = unread.readSlice(length: request.length)!
-                if withRouter == 0, takes(request) {
-                    phase = .answering
-                    actions.append(.answer(request))
-                } else {
-                    withRouter += 1
-                    actions.append(.forward(bytes))
-                    // Hummingbird closes after answering it: what follows is never the lane's.
-                    if !request.keepAlive {
-                        phase = .routerOnly
-                        if unread.readableBytes > 0 { actions.append(.forward(takeUnread())) }
-                    }
+            if head == nil {
+                // Empty lines before a request are passed over (RFC 9112 section 2.2).
+                while unread.readableBytesView.starts(with: [UInt8(ascii: "\r"), UInt8(ascii: "\n")]) {
+                    unread.moveReaderIndex(forwardBy: 2)
+                }
+                switch HTTP1RequestReader.head(in: unread, scanned: scanned, bodyLimit: bodyLimit) {
+                case .incomplete(let searched):
+                    scanned = searched
+                    return actions
+                case .unframed:
+                    phase = .routerOnly
+                    actions.append(.forward(takeUnread()))
+                    continue
+                case .head(let read):
+                    head = read
+                }
+            }
+            guard let next = head, unread.readableBytes >= next.length + next.bodyLength else { return actions }
+            head = nil
+            scanned = 0
+            let bytes = unread.readSlice(length: next.length + next.bodyLength)!
+            let request = HTTP1RequestReader.Request(
+                next, body: bytes.getSlice(at: bytes.readerIndex + next.length, length: next.bodyLength)!)
+            if withRouter == 0, takes(request) {
+                phase = .answering
+                actions.append(.answer(request))
+            } else {
+                withRouter += 1
+                actions.append(.forward(bytes))
+                // Hummingbird closes after answering it: what follows is never the lane's.
+                if !request.keepAlive {
+                    phase = .routerOnly
+                    if unread.readableBytes > 0 { actions.append(.forward(takeUnread())) }
                 }
             }
         }
         return actions
     }
 
+    /// The router answered with `Connection: close` (as it does after a request its decoder
+    /// refused): it closes the connection, so nothing more is the lane's.
+    mutating func routerCloses() -> [Action] {
+        guard phase == .reading else { return [] }
+        phase = .routerOnly
+        var actions: [Action] = unread.readableBytes > 0 ? [.forward(takeUnread()), .forwardReadComplete] : []
+        actions += releaseHeld()
+        return actions
+    }
+
     private mutating func takeUnread() -> ByteBuffer {
-        defer { unread = ByteBuffer() }
+        defer {
+            unread = ByteBuffer()
+            head = nil
+            scanned = 0
+        }
         return unread
     }
 
@@ -129,18 +164,35 @@ struct FastLaneState {
     /// partly read request (which can never be finished) before the event.
     mutating func event(_ event: Any, closesConnection: Bool, isEndOfInput: Bool) -> [Action] {
         guard closesConnection, phase == .answering || phase == .reading else { return [.forwardEvent(event)] }
-        if phase == .answering || !held.isEmpty || (!isEndOfInput && unread.readableBytes > 0) {
-            held.append(.event(event, isEndOfInput: isEndOfInput))
-            return []
-        }
-        return endOfInput(isEndOfInput) + [.forwardEvent(event)]
+        held.append(.event(event, isEndOfInput: isEndOfInput))
+        return releaseHeld()
     }
 
     /// At the end of input, a partly read request goes to the router, which reports it broken.
-    private mutating func endOfInput(_ isEndOfInput: Bool) -> [Action] {
-        guard isEndOfInput, phase == .reading, unread.readableBytes > 0 else { return [] }
+    private mutating func endOfInput() -> [Action] {
+        guard phase == .reading, unread.readableBytes > 0 else { return [] }
         phase = .routerOnly
         return [.forward(takeUnread()), .forwardReadComplete]
+    }
+
+    /// Errors and events that waited, in order, once nothing holds them: no answer in progress,
+    /// and (for shutdown) no request partly read that more bytes could still finish. After the
+    /// end of input no more bytes come, so a partly read request goes to the router first.
+    private mutating func releaseHeld() -> [Action] {
+        guard phase != .answering, !held.isEmpty else { return [] }
+        var actions: [Action] = []
+        if held.contains(where: { if case .event(_, isEndOfInput: true) = $0 { true } else { false } }) {
+            actions += endOfInput()
+        }
+        while let next = held.first {
+            if case .event(_, isEndOfInput: false) = next, phase == .reading, unread.readableBytes > 0 { break }
+            held.removeFirst()
+            switch next {
+            case .error(let error): actions.append(.forwardError(error))
+            case .event(let event, _): actions.append(.forwardEvent(event))
+            }
+        }
+        return actions
     }
 
     /// Whether to pass a read on now; if not, it is made once reading may go on. Reading also
@@ -174,16 +226,7 @@ struct FastLaneState {
         phase = .reading
         var actions = readRequests()
         if actions.contains(where: { if case .forward = $0 { true } else { false } }) { actions.append(.forwardReadComplete) }
-        while let next = held.first, phase != .answering {
-            if case .event(_, isEndOfInput: false) = next, phase == .reading, unread.readableBytes > 0 { break }
-            held.removeFirst()
-            switch next {
-            case .error(let error):
-                actions.append(.forwardError(error))
-            case .event(let event, let isEndOfInput):
-                actions += endOfInput(isEndOfInput) + [.forwardEvent(event)]
-            }
-        }
+        actions += releaseHeld()
         if readWanted, !mustPauseReading, writable {
             readWanted = false
             actions.append(.read)

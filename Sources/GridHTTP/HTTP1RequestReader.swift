@@ -2,10 +2,25 @@ import NIOCore
 import NIOHTTP1
 
 /// The next request at the start of a connection's unread bytes, read as far as `FastLane` needs:
-/// its request line, header fields and a body of declared length. What it does not frame that
-/// simply (chunked or upgrading requests, `Expect`, bodies past the limit, anything malformed)
-/// it leaves to NIO's full decoder, which answers it as it always did.
+/// its request line, header fields and a body of declared length. It is as strict as NIO's
+/// decoder (llhttp) where that matters for framing: CRLF line ends only, one `Content-Length`,
+/// methods llhttp knows. What it does not frame that simply (chunked or upgrading requests,
+/// `Expect`, bodies past the limit, anything malformed) it leaves to that decoder, which answers
+/// it as it always did.
 enum HTTP1RequestReader {
+    /// A request's head, read once; its body follows it.
+    struct Head {
+        var method: HTTPMethod
+        var target: String
+        var version: HTTPVersion
+        var headers: HTTPHeaders
+        /// Whether the connection stays open after the answer (RFC 9112 section 9.3).
+        var keepAlive: Bool
+        /// Bytes of the head, blank line included.
+        var length: Int
+        var bodyLength: Int
+    }
+
     /// A request read whole.
     struct Request {
         var method: HTTPMethod
@@ -13,53 +28,74 @@ enum HTTP1RequestReader {
         var version: HTTPVersion
         var headers: HTTPHeaders
         var body: ByteBuffer
-        /// Whether the connection stays open after the answer (RFC 9112 section 9.3).
         var keepAlive: Bool
         /// How many bytes it took, head and body.
         var length: Int
+
+        init(_ head: Head, body: ByteBuffer) {
+            self.method = head.method
+            self.target = head.target
+            self.version = head.version
+            self.headers = head.headers
+            self.body = body
+            self.keepAlive = head.keepAlive
+            self.length = head.length + head.bodyLength
+        }
     }
 
     enum Next {
-        /// Its bytes have not all arrived.
-        case incomplete
-        case request(Request)
+        /// The head has not all arrived; the first `scanned` bytes hold no end of it, so the next
+        /// look starts there (a client sending a byte at a time costs no more than one sending all).
+        case incomplete(scanned: Int)
+        case head(Head)
         /// Only the full decoder may read on from here.
         case unframed
     }
 
-    static func next(in buffer: ByteBuffer, bodyLimit: Int) -> Next {
-        var bodyStart = 0
-        let next = buffer.withUnsafeReadableBytes { bytes -> Next in
-            guard let end = HTTP1Head.end(in: bytes) else {
-                return bytes.count > HTTP1Head.limit ? .unframed : .incomplete
+    /// The most header fields read (NIO's decoder takes up to 100 in Hummingbird's configuration
+    /// and refuses more; our own clients send a handful).
+    static let fieldLimit = 64
+
+    /// The head at the start of `bytes`, looking for its end from `scanned` on.
+    static func head(in buffer: ByteBuffer, scanned: Int = 0, bodyLimit: Int) -> Next {
+        buffer.withUnsafeReadableBytes { bytes -> Next in
+            // The head ends at the first CRLF CRLF; a bare LF is for the decoder to judge.
+            var index = max(0, scanned - 3)
+            var end: Int?
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "\n") {
+                    guard index > 0, bytes[index - 1] == UInt8(ascii: "\r") else { return .unframed }
+                    if index >= 3, bytes[index - 2] == UInt8(ascii: "\n"), bytes[index - 3] == UInt8(ascii: "\r") {
+                        end = index + 1
+                        break
+                    }
+                }
+                index += 1
             }
-            guard end.head <= HTTP1Head.limit,
-                let (startLine, fields) = try? HTTP1Head.read(UnsafeRawBufferPointer(rebasing: bytes[..<end.head])),
+            guard let end else { return bytes.count > HTTP1Head.limit ? .unframed : .incomplete(scanned: bytes.count) }
+            guard end <= HTTP1Head.limit,
+                let (startLine, fields) = try? HTTP1Head.read(UnsafeRawBufferPointer(rebasing: bytes[..<(end - 2)])),
+                fields.count <= fieldLimit,
                 let (method, target, version) = requestLine(startLine),
                 method != .CONNECT, !fields.contains(name: "Transfer-Encoding"), !fields.contains(name: "Upgrade"),
-                !fields.contains(name: "Expect"),
+                !fields.contains(name: "Expect"), fields[canonicalForm: "content-length"].count <= 1,
                 let declared = try? HTTP1Head.contentLength(fields) as Int??
             else { return .unframed }
             // No length and no transfer coding: no body (RFC 9112 section 6.3, point 6).
-            let length = declared ?? 0
-            guard length <= bodyLimit else { return .unframed }
-            guard bytes.count - end.withBlankLine >= length else { return .incomplete }
-            bodyStart = end.withBlankLine
+            let bodyLength = declared ?? 0
+            guard bodyLength <= bodyLimit else { return .unframed }
             let keepAlive =
                 version == .http1_1
                 ? !HTTP1Head.fields(fields, "connection", contain: "close") : HTTP1Head.fields(fields, "connection", contain: "keep-alive")
-            return .request(
-                Request(
-                    method: method, target: target, version: version, headers: fields, body: ByteBuffer(),
-                    keepAlive: keepAlive, length: end.withBlankLine + length))
+            return .head(
+                Head(
+                    method: method, target: target, version: version, headers: fields, keepAlive: keepAlive, length: end,
+                    bodyLength: bodyLength))
         }
-        guard case .request(var request) = next else { return next }
-        // The body is a slice of the connection's bytes: no copy.
-        request.body = buffer.getSlice(at: buffer.readerIndex + bodyStart, length: request.length - bodyStart)!
-        return .request(request)
     }
 
-    /// `POST /route HTTP/1.1`: a token, one space, a target without spaces or controls, one space, HTTP/1.0 or 1.1.
+    /// `POST /route HTTP/1.1`: a method llhttp knows, one space, a target without spaces or
+    /// controls, one space, HTTP/1.0 or 1.1.
     private static func requestLine(_ line: UnsafeRawBufferPointer) -> (HTTPMethod, String, HTTPVersion)? {
         guard let methodEnd = line.firstIndex(of: UInt8(ascii: " ")), methodEnd > 0,
             line[..<methodEnd].allSatisfy(HTTP1Head.isTokenByte)
@@ -77,6 +113,8 @@ enum HTTP1RequestReader {
         default: return nil
         }
         let method = HTTPMethod(rawValue: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<methodEnd]), as: UTF8.self))
+        // Methods NIO does not name are ones llhttp refuses (or only some versions know).
+        if case .RAW = method { return nil }
         let target = String(decoding: UnsafeRawBufferPointer(rebasing: line[targetStart..<targetEnd]), as: UTF8.self)
         return (method, target, version)
     }

@@ -21,6 +21,7 @@ import Testing
         func readRequested(writable: Bool) -> Bool { state.readRequested(writable: writable) }
         func writabilityChanged(writable: Bool) -> Bool { state.writabilityChanged(writable: writable) }
         func routerAnswerEnded() { state.routerAnswerEnded() }
+        func routerCloses() -> [FastLaneState.Action] { state.routerCloses() }
         func answerWritten(closing: Bool = false, writable: Bool = true) -> [FastLaneState.Action] {
             state.answerWritten(closing: closing, writable: writable)
         }
@@ -122,6 +123,51 @@ import Testing
         #expect(Self.names(state.answerWritten()) == ["forward quiesce"])
         let idle = Lane()
         #expect(Self.names(idle.event(ChannelShouldQuiesceEvent(), closes: true)) == ["forward quiesce"])
+    }
+
+    @Test func shutdownWaitsForAPartRequestOnlyUntilItIsWhole() {
+        // A request for the router: once it is whole and forwarded, shutdown goes on to the router.
+        let state = Lane()
+        _ = state.received("POST /x HTTP/1.1\r\nContent-Le")
+        #expect(state.event(ChannelShouldQuiesceEvent(), closes: true).isEmpty)
+        #expect(
+            Self.names(state.received("ngth: 2\r\n\r\n{}")) == [
+                "forward POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", "forward quiesce",
+            ])
+        // Bytes the lane does not frame: from then on the router's, and so is shutdown.
+        let unframed = Lane()
+        _ = unframed.received("POST /x HTTP/1.1\r\nTransfer-Enc")
+        #expect(unframed.event(ChannelShouldQuiesceEvent(), closes: true).isEmpty)
+        #expect(Self.names(unframed.received("oding: chunked\r\n\r\n")).last == "forward quiesce")
+    }
+
+    @Test func theEndOfInputReleasesAShutdownThatWaitedForMoreBytes() {
+        let state = Lane()
+        _ = state.received("POST /route HTTP/1.1\r\nCont")
+        #expect(state.event(ChannelShouldQuiesceEvent(), closes: true).isEmpty)
+        #expect(
+            Self.names(state.event(ChannelEvent.inputClosed, closes: true, endOfInput: true)) == [
+                "forward POST /route HTTP/1.1\r\nCont", "read complete", "forward quiesce", "forward event",
+            ])
+        // The same while an answer is being written: both wait for it, then neither waits for bytes.
+        let answering = Lane()
+        _ = answering.received(Self.route + "GET /he")
+        #expect(answering.event(ChannelShouldQuiesceEvent(), closes: true).isEmpty)
+        #expect(answering.event(ChannelEvent.inputClosed, closes: true, endOfInput: true).isEmpty)
+        #expect(Self.names(answering.answerWritten()) == ["forward GET /he", "read complete", "forward quiesce", "forward event"])
+    }
+
+    @Test func aRouterAnswerThatClosesMakesTheRestTheRouters() {
+        let state = Lane()
+        _ = state.received("GET /a HTTP/1.1\r\n\r\nPOST /rou")
+        #expect(Self.names(state.routerCloses()) == ["forward POST /rou", "read complete"])
+        state.routerAnswerEnded()
+        #expect(Self.names(state.received(Self.route)) == ["forward \(Self.route)"])
+    }
+
+    @Test func emptyLinesBeforeARequestArePassedOver() {
+        let state = Lane()
+        #expect(Self.names(state.received("\r\n\r\n" + Self.route)) == [#"answer /route {"a":1}"#])
     }
 
     @Test func theEndOfInputGivesAPartlyReadRequestToTheRouter() {

@@ -6,51 +6,57 @@ import Testing
 
 /// The lane's request reader without a socket: what it frames, and what it leaves to NIO's decoder.
 @Suite struct HTTP1RequestReaderTests {
-    private static func next(_ text: String, limit: Int = 64) -> HTTP1RequestReader.Next {
-        HTTP1RequestReader.next(in: ByteBuffer(string: text), bodyLimit: limit)
+    private static func next(_ text: String, limit: Int = 64, scanned: Int = 0) -> HTTP1RequestReader.Next {
+        HTTP1RequestReader.head(in: ByteBuffer(string: text), scanned: scanned, bodyLimit: limit)
     }
 
-    private static func request(_ text: String) throws -> HTTP1RequestReader.Request {
-        guard case .request(let request) = next(text) else {
+    private static func head(_ text: String) throws -> HTTP1RequestReader.Head {
+        guard case .head(let head) = next(text) else {
             Issue.record("\(text.debugDescription) was not read as a request")
             throw CancellationError()
         }
-        return request
+        return head
     }
 
     private static func isUnframed(_ next: HTTP1RequestReader.Next) -> Bool {
         if case .unframed = next { true } else { false }
     }
 
-    @Test func aRequestIsReadWithItsBodyAndItsLength() throws {
-        let text =
-            "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type:  application/json \r\nContent-Length: 7\r\n\r\n{\"a\":1}GET / HTTP/1.1\r\n"
-        let request = try Self.request(text)
-        #expect(request.method == .POST && request.target == "/route" && request.version == .http1_1)
-        #expect(request.headers.first(name: "content-type") == "application/json")
-        #expect(String(buffer: request.body) == #"{"a":1}"#)
-        #expect(request.length == text.utf8.count - "GET / HTTP/1.1\r\n".utf8.count, "what follows is the next request's")
-        #expect(request.keepAlive)
-        let bare = try Self.request("GET /health?full=1 HTTP/1.0\nAccept: */*\n\n")
-        #expect(bare.target == "/health?full=1" && bare.version == .http1_0 && bare.body.readableBytes == 0)
+    @Test func aHeadIsReadWithItsLengthAndItsBodysLength() throws {
+        let head = "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type:  application/json \r\nContent-Length: 7\r\n\r\n"
+        let read = try Self.head(head + "{\"a\":1}GET / HTTP/1.1\r\n")
+        #expect(read.method == .POST && read.target == "/route" && read.version == .http1_1)
+        #expect(read.headers.first(name: "content-type") == "application/json")
+        #expect(read.length == head.utf8.count && read.bodyLength == 7, "what follows the body is the next request's")
+        #expect(read.keepAlive)
+        let request = HTTP1RequestReader.Request(read, body: ByteBuffer(string: "{\"a\":1}"))
+        #expect(request.length == head.utf8.count + 7)
+        let bare = try Self.head("GET /health?full=1 HTTP/1.0\r\nAccept: */*\r\n\r\n")
+        #expect(bare.target == "/health?full=1" && bare.version == .http1_0 && bare.bodyLength == 0)
         #expect(!bare.keepAlive, "HTTP/1.0 closes unless asked to keep alive")
     }
 
-    @Test func aRequestIsIncompleteUntilItsLastByte() {
-        let text = "POST /route HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"
+    @Test func aHeadIsIncompleteUntilItsBlankLineAndIsSearchedOnlyOnce() {
+        let text = "POST /route HTTP/1.1\r\nContent-Length: 2\r\n\r\n"
+        var scanned = 0
         for end in 0..<text.utf8.count {
             let prefix = String(decoding: Array(text.utf8)[..<end], as: UTF8.self)
-            guard case .incomplete = Self.next(prefix) else {
+            guard case .incomplete(let searched) = Self.next(prefix, scanned: scanned) else {
                 Issue.record("\(prefix.debugDescription) was not incomplete")
                 return
             }
+            #expect(searched == end, "everything so far was searched")
+            scanned = searched
         }
-        #expect(!Self.isUnframed(Self.next(text)))
+        guard case .head = Self.next(text, scanned: scanned) else {
+            Issue.record("the whole head, searched from where the last look stopped, was not found")
+            return
+        }
     }
 
     @Test func connectionFieldsDecideKeepAlive() throws {
-        #expect(try !Self.request("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").keepAlive)
-        #expect(try Self.request("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keepAlive)
+        #expect(try !Self.head("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").keepAlive)
+        #expect(try Self.head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keepAlive)
     }
 
     @Test(arguments: [
@@ -60,21 +66,28 @@ import Testing
         "CONNECT host:443 HTTP/1.1\r\n\r\n",
         "POST /route HTTP/1.1\r\nContent-Length: 65\r\n\r\n",
         "POST /route HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        "POST /route HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
         "POST /route HTTP/1.1\r\nContent-Length: +2\r\n\r\n{}",
         "POST /route HTTP/2.0\r\n\r\n",
         "POST  /route HTTP/1.1\r\n\r\n",
         "POST /route HTTP/1.1 \r\n\r\n",
+        "post /route HTTP/1.1\r\n\r\n",
+        "BREW /pot HTTP/1.1\r\n\r\n",
         "NOT HTTP AT ALL\r\n\r\n",
         "GET / HTTP/1.1\r\nName : value\r\n\r\n",
         "GET / HTTP/1.1\r\n folded: value\r\n\r\n",
         "GET / HTTP/1.1\r\nX: a\u{01}b\r\n\r\n",
+        "GET / HTTP/1.1\nHost: t\n\n",
+        "GET / HTTP/1.1\r\nHost: t\n\r\n",
         "\r\n\r\n",
     ])
     func whatItDoesNotFrameIsLeftToTheDecoder(text: String) {
         #expect(Self.isUnframed(Self.next(text)), "\(text.debugDescription)")
     }
 
-    @Test func aHeadPastTheLimitIsLeftToTheDecoder() {
+    @Test func tooManyFieldsOrTooLongAHeadIsLeftToTheDecoder() {
+        let many = "GET / HTTP/1.1\r\n" + (0...HTTP1RequestReader.fieldLimit).map { "X-\($0): v\r\n" }.joined() + "\r\n"
+        #expect(Self.isUnframed(Self.next(many)))
         let endless = "GET / HTTP/1.1\r\nX-Filler: " + String(repeating: "f", count: HTTP1Head.limit)
         #expect(Self.isUnframed(Self.next(endless)))
     }
