@@ -63,9 +63,9 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
         /// Whether the lane answers this request.
         func takes(_ request: HTTP1RequestReader.Request) -> Bool {
-            guard request.method == method, request.target.utf8.elementsEqual(path.utf8) else { return false }
-            guard let contentType = request.headers.first(name: "Content-Type"), WireJSON.isJSON(contentType) else { return false }
-            return !soleHeaders.contains { request.headers[$0].count > 1 }
+            guard request.head.method == method, request.head.target.utf8.elementsEqual(path.utf8) else { return false }
+            guard let contentType = request.head.headers.first(name: "Content-Type"), WireJSON.isJSON(contentType) else { return false }
+            return !soleHeaders.contains { request.head.headers[$0].count > 1 }
         }
     }
 
@@ -192,12 +192,12 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
         let answered = context.eventLoop.makePromise(of: WireAnswer.self)
-        let laneRequest = Request(headers: request.headers, body: request.body, remoteAddress: context.channel.remoteAddress)
+        let laneRequest = Request(headers: request.head.headers, body: request.body, remoteAddress: context.channel.remoteAddress)
         Task(executorPreference: executor) { [route] in
             answered.succeed(await route.answer(laneRequest))
         }
-        let closing = !request.keepAlive
-        let version = request.version
+        let closing = !request.head.keepAlive
+        let version = request.head.version
         answered.futureResult.assumeIsolated().whenSuccess { answer in
             let bytes = answer.http1Bytes(version: version, closing: closing, allocator: context.channel.allocator)
             if closing {

@@ -117,7 +117,7 @@ struct FastLaneState {
             scanned = 0
             let bytes = unread.readSlice(length: next.length + next.bodyLength)!
             let request = HTTP1RequestReader.Request(
-                next, body: bytes.getSlice(at: bytes.readerIndex + next.length, length: next.bodyLength)!)
+                head: next, body: bytes.getSlice(at: bytes.readerIndex + next.length, length: next.bodyLength)!)
             if withRouter == 0, takes(request) {
                 phase = .answering
                 actions.append(.answer(request))
@@ -125,7 +125,7 @@ struct FastLaneState {
                 withRouter += 1
                 actions.append(.forward(bytes))
                 // Hummingbird closes after answering it: what follows is never the lane's.
-                if !request.keepAlive {
+                if !request.head.keepAlive {
                     phase = .routerOnly
                     if unread.readableBytes > 0 { actions.append(.forward(takeUnread())) }
                 }

@@ -21,26 +21,13 @@ enum HTTP1RequestReader {
         var bodyLength: Int
     }
 
-    /// A request read whole.
+    /// A request read whole: its head, and its body (a slice of the connection's bytes).
     struct Request {
-        var method: HTTPMethod
-        var target: String
-        var version: HTTPVersion
-        var headers: HTTPHeaders
+        var head: Head
         var body: ByteBuffer
-        var keepAlive: Bool
-        /// How many bytes it took, head and body.
-        var length: Int
 
-        init(_ head: Head, body: ByteBuffer) {
-            self.method = head.method
-            self.target = head.target
-            self.version = head.version
-            self.headers = head.headers
-            self.body = body
-            self.keepAlive = head.keepAlive
-            self.length = head.length + head.bodyLength
-        }
+        /// How many bytes it took, head and body.
+        var length: Int { head.length + head.bodyLength }
     }
 
     enum Next {

@@ -11,7 +11,7 @@ import Testing
 
     /// A state whose lane takes `POST /route`, in a box so that `#expect` may call its mutating methods.
     final class Lane {
-        var state = FastLaneState(bodyLimit: FastLaneStateTests.bodyLimit) { $0.method == .POST && $0.target == "/route" }
+        var state = FastLaneState(bodyLimit: FastLaneStateTests.bodyLimit) { $0.head.method == .POST && $0.head.target == "/route" }
 
         func received(_ text: String) -> [FastLaneState.Action] { state.received(ByteBuffer(string: text)) }
         func caught(_ error: any Error) -> FastLaneState.Action? { state.caught(error) }
@@ -36,7 +36,7 @@ import Testing
         actions.compactMap { $0 }.map { action in
             switch action {
             case .forward(let bytes): "forward \(String(buffer: bytes))"
-            case .answer(let request): "answer \(request.target) \(String(buffer: request.body))"
+            case .answer(let request): "answer \(request.head.target) \(String(buffer: request.body))"
             case .forwardError: "forward error"
             case .forwardEvent(let event): "forward \(event is ChannelShouldQuiesceEvent ? "quiesce" : "event")"
             case .forwardReadComplete: "read complete"

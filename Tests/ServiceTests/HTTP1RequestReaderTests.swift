@@ -29,7 +29,7 @@ import Testing
         #expect(read.headers.first(name: "content-type") == "application/json")
         #expect(read.length == head.utf8.count && read.bodyLength == 7, "what follows the body is the next request's")
         #expect(read.keepAlive)
-        let request = HTTP1RequestReader.Request(read, body: ByteBuffer(string: "{\"a\":1}"))
+        let request = HTTP1RequestReader.Request(head: read, body: ByteBuffer(string: "{\"a\":1}"))
         #expect(request.length == head.utf8.count + 7)
         let bare = try Self.head("GET /health?full=1 HTTP/1.0\r\nAccept: */*\r\n\r\n")
         #expect(bare.target == "/health?full=1" && bare.version == .http1_0 && bare.bodyLength == 0)
