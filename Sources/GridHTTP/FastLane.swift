@@ -125,7 +125,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             switch unwrapOutboundIn(data) {
-            case .head(let head) where head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }):
+            case .head(let head) where HTTP1Head.fields(head.headers, "connection", contain: "close"):
                 lane.routerCloses()
             case .end:
                 lane.state.routerAnswerEnded()

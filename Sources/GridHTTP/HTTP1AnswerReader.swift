@@ -4,7 +4,7 @@ import NIOHTTP1
 /// Reads one HTTP/1.x answer from the bytes of a keep-alive link as they arrive: status line,
 /// header fields, and a body framed as RFC 9112 section 6.3 says (none for HEAD, 1xx, 204 and
 /// 304; chunked; `Content-Length`; or up to the end of the connection). Interim 1xx answers
-/// are passed over. A value with no I/O: `ExchangeHandler` feeds it and acts on what it returns.
+/// are passed over. Lines end with CRLF, as NIO's decoder requires too. A value with no I/O: `ExchangeHandler` feeds it and acts on what it returns.
 ///
 /// It replaces NIO's general HTTP/1 decoder on the client side of the hot path, where the
 /// profile put that decoder's parser callbacks and per-part messages at a tenth of the
@@ -44,6 +44,8 @@ struct HTTP1AnswerReader {
     let requestWasHead: Bool
     private var phase = Phase.head
     private var unread = ByteBuffer()
+    /// How far `unread` was searched for the end of the head being read.
+    private var scanned = 0
     private var status = 0
     private var headers = HTTPHeaders()
     private var body = ByteBuffer()
@@ -67,19 +69,15 @@ struct HTTP1AnswerReader {
                 guard let head = try takeHead() else { return nil }
                 try readHead(head)
             case .fixedBody(let remaining):
-                let taken = min(remaining, unread.readableBytes)
-                guard taken > 0 else { return nil }
-                try append(taken)
-                phase = remaining == taken ? .done : .fixedBody(remaining: remaining - taken)
+                guard let left = try takeBody(upTo: remaining) else { return nil }
+                phase = left == 0 ? .done : .fixedBody(remaining: left)
             case .chunkSize:
                 guard let line = try takeLine(upTo: 1024) else { return nil }
                 let size = try Self.chunkSize(line)
                 phase = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                let taken = min(remaining, unread.readableBytes)
-                guard taken > 0 else { return nil }
-                try append(taken)
-                phase = remaining == taken ? .chunkDataEnd : .chunkData(remaining: remaining - taken)
+                guard let left = try takeBody(upTo: remaining) else { return nil }
+                phase = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
             case .chunkDataEnd:
                 guard let line = try takeLine(upTo: 2) else { return nil }
                 guard line.readableBytes == 0 else { throw .malformed("a chunk is longer than its size") }
@@ -89,9 +87,7 @@ struct HTTP1AnswerReader {
                 guard try takeHead() != nil else { return nil }
                 phase = .done
             case .untilClose:
-                let taken = unread.readableBytes
-                guard taken > 0 else { return nil }
-                try append(taken)
+                guard try takeBody(upTo: unread.readableBytes) != nil else { return nil }
             case .done:
                 // Bytes after the answer were never asked for: the link is out of step.
                 return Answer(status: status, headers: headers, body: body, keepAlive: serverKeepsAlive && unread.readableBytes == 0)
@@ -106,7 +102,11 @@ struct HTTP1AnswerReader {
         return Answer(status: status, headers: headers, body: body, keepAlive: false)
     }
 
-    private mutating func append(_ count: Int) throws(Failure) {
+    /// Up to `remaining` bytes of body from what has arrived; how many are still to come, or nil
+    /// when nothing has arrived.
+    private mutating func takeBody(upTo remaining: Int) throws(Failure) -> Int? {
+        let count = min(remaining, unread.readableBytes)
+        guard count > 0 else { return nil }
         guard body.readableBytes + count <= bodyLimit else { throw .bodyTooLarge(limit: bodyLimit) }
         var part = unread.readSlice(length: count)!
         if body.readableBytes == 0 {
@@ -114,31 +114,40 @@ struct HTTP1AnswerReader {
         } else {
             body.writeBuffer(&part)
         }
+        return remaining - count
     }
 
-    /// The next line without its line end; nil until it has arrived.
+    /// The next line without its CRLF; nil until it has arrived.
     private mutating func takeLine(upTo limit: Int) throws(Failure) -> ByteBuffer? {
         guard let end = unread.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
             if unread.readableBytes > limit { throw .malformed("a line longer than \(limit) bytes") }
             return nil
         }
-        let lineEnd = end > unread.readerIndex && unread.getInteger(at: end - 1, as: UInt8.self) == UInt8(ascii: "\r") ? end - 1 : end
-        guard lineEnd - unread.readerIndex <= limit else { throw .malformed("a line longer than \(limit) bytes") }
-        let line = unread.getSlice(at: unread.readerIndex, length: lineEnd - unread.readerIndex)!
+        guard end > unread.readerIndex, unread.getInteger(at: end - 1, as: UInt8.self) == UInt8(ascii: "\r") else {
+            throw .malformed("a line that ends with LF alone")
+        }
+        guard end - 1 - unread.readerIndex <= limit else { throw .malformed("a line longer than \(limit) bytes") }
+        let line = unread.getSlice(at: unread.readerIndex, length: end - 1 - unread.readerIndex)!
         unread.moveReaderIndex(to: end + 1)
         return line
     }
 
-    /// Everything up to the next blank line, which is passed over; nil until it has arrived.
+    /// Everything up to the next empty line, which is passed over; nil until it has arrived.
     private mutating func takeHead() throws(Failure) -> ByteBuffer? {
-        guard let end = unread.withUnsafeReadableBytes({ HTTP1Head.end(in: $0) }) else {
+        switch unread.withUnsafeReadableBytes({ HTTP1Head.end(in: $0, scanned: scanned) }) {
+        case .incomplete(let searched):
             if unread.readableBytes > HTTP1Head.limit { throw .malformed("a head longer than \(HTTP1Head.limit) bytes") }
+            scanned = searched
             return nil
+        case .bareLineFeed:
+            throw .malformed("a line that ends with LF alone")
+        case .found(let length, let withBlankLine):
+            guard length <= HTTP1Head.limit else { throw .malformed("a head longer than \(HTTP1Head.limit) bytes") }
+            scanned = 0
+            let head = unread.getSlice(at: unread.readerIndex, length: length)!
+            unread.moveReaderIndex(forwardBy: withBlankLine)
+            return head
         }
-        guard end.head <= HTTP1Head.limit else { throw .malformed("a head longer than \(HTTP1Head.limit) bytes") }
-        let head = unread.getSlice(at: unread.readerIndex, length: end.head)!
-        unread.moveReaderIndex(forwardBy: end.withBlankLine)
-        return head
     }
 
     private mutating func readHead(_ head: ByteBuffer) throws(Failure) {

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// The head of an HTTP/1.x message (start line, header fields, blank line), found and read
 /// from raw bytes: what `HTTP1AnswerReader` and `HTTP1RequestReader` share. Strict where
 /// RFC 9112 says a recipient must refuse (whitespace before a colon, names that are not
-/// tokens); a bare LF ends a line as well as CRLF (section 2.2).
+/// tokens), and lines end with CRLF only, as NIO's decoder reads them.
 enum HTTP1Head {
     /// The largest head read.
     static let limit = 64 * 1024
@@ -14,20 +14,31 @@ enum HTTP1Head {
         var reason: String
     }
 
-    /// Where the head at the start of `bytes` ends: its length up to the blank line, and up to
-    /// just after it; nil until the blank line has arrived.
-    static func end(in bytes: UnsafeRawBufferPointer) -> (head: Int, withBlankLine: Int)? {
-        var lineStart = 0
-        var index = 0
+    /// Where a head ends, as far as the bytes so far tell.
+    enum End: Equatable {
+        /// Its length up to the blank line, and up to just after it.
+        case found(head: Int, withBlankLine: Int)
+        /// No blank line yet; the first `scanned` bytes need not be searched again, so a peer
+        /// sending a byte at a time costs no more than one sending all.
+        case incomplete(scanned: Int)
+        /// A line ended with LF alone: smartgrid reads CRLF only, as NIO's decoder (llhttp) does.
+        case bareLineFeed
+    }
+
+    /// Where the head at the start of `bytes` ends (at the first empty line, which may be the
+    /// first line), searching from `scanned` on.
+    static func end(in bytes: UnsafeRawBufferPointer, scanned: Int = 0) -> End {
+        var index = max(0, scanned - 3)
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "\n") {
-                let lineEnd = index > lineStart && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
-                if lineEnd == lineStart { return (lineStart, index + 1) }
-                lineStart = index + 1
+                guard index > 0, bytes[index - 1] == UInt8(ascii: "\r") else { return .bareLineFeed }
+                if index == 1 || (index >= 3 && bytes[index - 2] == UInt8(ascii: "\n")) {
+                    return .found(head: index - 1, withBlankLine: index + 1)
+                }
             }
             index += 1
         }
-        return nil
+        return .incomplete(scanned: bytes.count)
     }
 
     /// Splits a head (without its blank line) into its start line and its header fields.
@@ -86,9 +97,9 @@ enum HTTP1Head {
         }
     }
 
-    /// The single length of a body from its `Content-Length` fields (repeats must agree); nil
-    /// when there is none; throws when it is not a number.
-    static func contentLength(_ fields: HTTPHeaders) throws(Malformed) -> Int? {
+    /// The single length of a body from its `Content-Length` fields; nil when there is none;
+    /// throws when it is not a number, or is repeated (with `repeats`, when repeats disagree).
+    static func contentLength(_ fields: HTTPHeaders, repeats: Bool = true) throws(Malformed) -> Int? {
         var length: Int?
         for field in fields where sameName(field.name, "content-length") {
             let value = field.value.utf8
@@ -96,7 +107,7 @@ enum HTTP1Head {
                 throw Malformed(reason: "an invalid Content-Length")
             }
             let this = value.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-            guard length == nil || length == this else { throw Malformed(reason: "an invalid Content-Length") }
+            guard length == nil || (repeats && length == this) else { throw Malformed(reason: "an invalid Content-Length") }
             length = this
         }
         return length

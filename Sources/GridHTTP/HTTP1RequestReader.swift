@@ -46,27 +46,20 @@ enum HTTP1RequestReader {
     /// The head at the start of `bytes`, looking for its end from `scanned` on.
     static func head(in buffer: ByteBuffer, scanned: Int = 0, bodyLimit: Int) -> Next {
         buffer.withUnsafeReadableBytes { bytes -> Next in
-            // The head ends at the first CRLF CRLF; a bare LF is for the decoder to judge.
-            var index = max(0, scanned - 3)
-            var end: Int?
-            while index < bytes.count {
-                if bytes[index] == UInt8(ascii: "\n") {
-                    guard index > 0, bytes[index - 1] == UInt8(ascii: "\r") else { return .unframed }
-                    if index >= 3, bytes[index - 2] == UInt8(ascii: "\n"), bytes[index - 3] == UInt8(ascii: "\r") {
-                        end = index + 1
-                        break
-                    }
-                }
-                index += 1
+            // A bare LF is for the decoder to judge.
+            let end: Int
+            switch HTTP1Head.end(in: bytes, scanned: scanned) {
+            case .found(_, let withBlankLine): end = withBlankLine
+            case .incomplete(let searched): return bytes.count > HTTP1Head.limit ? .unframed : .incomplete(scanned: searched)
+            case .bareLineFeed: return .unframed
             }
-            guard let end else { return bytes.count > HTTP1Head.limit ? .unframed : .incomplete(scanned: bytes.count) }
             guard end <= HTTP1Head.limit,
                 let (startLine, fields) = try? HTTP1Head.read(UnsafeRawBufferPointer(rebasing: bytes[..<(end - 2)])),
                 fields.count <= fieldLimit,
                 let (method, target, version) = requestLine(startLine),
                 method != .CONNECT, !fields.contains(name: "Transfer-Encoding"), !fields.contains(name: "Upgrade"),
-                !fields.contains(name: "Expect"), fields[canonicalForm: "content-length"].count <= 1,
-                let declared = try? HTTP1Head.contentLength(fields) as Int??
+                !fields.contains(name: "Expect"),
+                let declared = try? HTTP1Head.contentLength(fields, repeats: false) as Int??
             else { return .unframed }
             // No length and no transfer coding: no body (RFC 9112 section 6.3, point 6).
             let bodyLength = declared ?? 0
