@@ -8,11 +8,13 @@
 # /api/v1/charge-requests through gateway and balancer, SQLite in OUTDIR) or `haproxy`
 # (leastconn -> POST /sessions). Warms up for 1 s, loads it with `wrk -t2 -c32` for SECONDS
 # (default 8), and prints req/s, p50, p99, and the CPU per request of the hop's process (the
-# gateway's alone in `gateway` mode), all of it and the user-space part.
+# gateway's alone in `gateway` mode), all of it and the user-space part; then the four
+# substations' CPU per request together and how idle the machine was.
 #
 # Optional, while the load runs: PERF=1 records a profile (`perf record -F $FREQ -g`, FREQ 999)
-# into OUTDIR/perf.data; STAT=1 counts system calls and context switches (OUTDIR/stat.txt);
-# STRACE=1 runs `strace ${STRACE_ARGS:--c} -f` for 2 s (OUTDIR/strace.txt).
+# into OUTDIR/perf.data (PERF_EVENT=cpu-clock:u for user space only, PERF_CALLGRAPH="--call-graph
+# dwarf,32768" for whole stacks through Swift's frames); STAT=1 counts system calls and context
+# switches (OUTDIR/stat.txt); STRACE=1 runs `strace ${STRACE_ARGS:--c} -f` for 2 s (OUTDIR/strace.txt).
 #
 # Side by side: for i in 1 2 3; do for b in OLD NEW; do scripts/profile-hop.sh $b /tmp/hop 5; done; done
 # OUTDIR keeps the logs, data folders and wrk output of the last run.
@@ -95,7 +97,12 @@ end
 LUA
 wrk -t2 -c32 -d1s -s "$out/post.lua" $target > /dev/null
 cpu() { awk -v field=$1 '{print field == "user" ? $14 : $14 + $15}' /proc/$hop/stat; }
+# The substations' CPU together, and the machine's idle time, to see where the rest goes.
+substations_cpu() { local t=0; for p in "${pids[@]:0:4}"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
+idle() { awk '/^cpu /{print $5 + $6}' /proc/stat; }
 all0=$(cpu all)
+subs0=$(substations_cpu)
+idle0=$(idle)
 user0=$(cpu user)
 watcher=
 if [[ ${STAT:-0} == 1 ]]; then
@@ -105,11 +112,13 @@ elif [[ ${STRACE:-0} == 1 ]]; then
   timeout 2 strace ${STRACE_ARGS:--c} -f -p $hop -o "$out/strace.txt" > /dev/null 2>&1 &
   watcher=$!
 elif [[ ${PERF:-0} == 1 ]]; then
-  perf record -F ${FREQ:-999} -g -p $hop -o "$out/perf.data" -- sleep $secs > /dev/null 2>&1 &
+  perf record ${PERF_EVENT:+-e $PERF_EVENT} -F ${FREQ:-999} ${PERF_CALLGRAPH:--g} -p $hop -o "$out/perf.data" -- sleep $secs > /dev/null 2>&1 &
   watcher=$!
 fi
 wrk -t2 -c32 -d${secs}s --latency -s "$out/post.lua" $target > "$out/wrk.txt"
 all1=$(cpu all)
+subs1=$(substations_cpu)
+idle1=$(idle)
 user1=$(cpu user)
 [[ -n $watcher ]] && wait $watcher
 requests=$(awk '/requests in/{print $1}' "$out/wrk.txt")
@@ -117,4 +126,5 @@ per_request() { python3 -c "print(round(($2 - $1) / $(getconf CLK_TCK) / $reques
 echo "$mode: $(awk '/Requests\/sec/{print $2}' "$out/wrk.txt") req/s, p50 $(awk '/ 50%/{print $2}' "$out/wrk.txt")," \
   "p99 $(awk '/ 99%/{print $2}' "$out/wrk.txt"), CPU $(per_request $all0 $all1) us/req" \
   "(user $(per_request $user0 $user1)), peak RSS $(awk '/VmHWM/{print $2, $3}' /proc/$hop/status)"
+echo "  substations together: CPU $(per_request $subs0 $subs1) us/req; machine idle $(python3 -c "print(round(($idle1 - $idle0) / $(getconf CLK_TCK) / $(nproc) / $secs * 100))")%"
 grep -i "non-2xx\|socket errors" "$out/wrk.txt" || true

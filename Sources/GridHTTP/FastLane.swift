@@ -191,23 +191,32 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
-        let answered = context.eventLoop.makePromise(of: WireAnswer.self)
         let laneRequest = Request(headers: request.head.headers, body: request.body, remoteAddress: context.channel.remoteAddress)
+        let head = request.head
+        let loop = context.eventLoop
+        let lane = NIOLoopBound((self, context), eventLoop: loop)
         Task(executorPreference: executor) { [route] in
-            answered.succeed(await route.answer(laneRequest))
-        }
-        let closing = !request.head.keepAlive
-        let version = request.head.version
-        answered.futureResult.assumeIsolated().whenSuccess { answer in
-            let bytes = answer.http1Bytes(version: version, closing: closing, allocator: context.channel.allocator)
-            if closing {
-                let written = context.eventLoop.makePromise(of: Void.self)
-                context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
-                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            let answer = await route.answer(laneRequest)
+            // The task runs on this loop (its executor preference), so the answer is written at
+            // once; the hop is only for an answer that ended elsewhere.
+            if loop.inEventLoop {
+                lane.value.0.write(answer, to: head, context: lane.value.1)
             } else {
-                context.writeAndFlush(self.wrapOutboundOut(bytes), promise: nil)
+                loop.execute { lane.value.0.write(answer, to: head, context: lane.value.1) }
             }
-            self.carryOut(self.state.answerWritten(closing: closing, writable: context.channel.isWritable), context: context)
         }
+    }
+
+    private func write(_ answer: WireAnswer, to head: HTTP1RequestReader.Head, context: ChannelHandlerContext) {
+        let closing = !head.keepAlive
+        let bytes = answer.http1Bytes(version: head.version, closing: closing, allocator: context.channel.allocator)
+        if closing {
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        }
+        carryOut(state.answerWritten(closing: closing, writable: context.channel.isWritable), context: context)
     }
 }

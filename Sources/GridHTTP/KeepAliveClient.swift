@@ -48,15 +48,15 @@ public final class KeepAliveClient: Sendable {
         // Idle links found closed before the request was written are skipped, a few at most.
         for _ in 0..<4 {
             let loop = group.any()
-            let channel: any Channel
+            let link: Link
             let reused: Bool
             do throws(UpstreamFailure) {
                 switch try await pool.acquire(endpoint, deadline: deadline, loop: loop) {
                 case .link(let idle):
-                    channel = idle
+                    link = idle
                     reused = true
                 case .connect:
-                    channel = try await connect(to: endpoint, on: loop, deadline: deadline)
+                    link = try await connect(to: endpoint, on: loop, deadline: deadline)
                     reused = false
                 }
             } catch {
@@ -64,7 +64,7 @@ public final class KeepAliveClient: Sendable {
             }
             let outcome: Outcome
             do throws(UpstreamFailure) {
-                outcome = try await exchange(on: channel, request: request, method: method, deadline: deadline, endpoint: endpoint)
+                outcome = try await exchange(on: link, request: request, method: method, deadline: deadline, endpoint: endpoint)
             } catch {
                 guard mayHaveArrived == nil, error != .timedOut, method.isIdempotentToRetry, NIODeadline.now() < deadline else {
                     throw mayHaveArrived ?? error
@@ -103,61 +103,57 @@ public final class KeepAliveClient: Sendable {
     }
 
     private func exchange(
-        on channel: any Channel, request: ByteBuffer, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
+        on link: Link, request: ByteBuffer, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
     ) async throws(UpstreamFailure) -> Outcome {
-        let loop = channel.eventLoop
-        let answer = loop.makePromise(of: ExchangeAnswer.self)
-        // Succeeded by the handler as it takes the exchange; failed by the pipeline when the
-        // handler is gone (the link closed in between): then nothing was written.
-        let handedOver = loop.makePromise(of: Void.self)
-        handedOver.futureResult.whenFailure { _ in answer.fail(ExchangeHandler.NotSent()) }
-        // From here the handler keeps the deadline: it fails the answer when the deadline
-        // passes, when the link closes, and on any error.
-        channel.writeAndFlush(
-            Exchange(request: request, requestIsHead: method == .HEAD, deadline: deadline, answer: answer), promise: handedOver)
         let result: ExchangeAnswer
         do {
-            result = try await answer.futureResult.get()
+            // From here the handler keeps the deadline: it fails the answer when the deadline
+            // passes, when the link closes, and on any error; or at once, as not sent, when the
+            // link was closed before the request could be written.
+            result = try await withUnsafeThrowingContinuation { answer in
+                link.start(Exchange(request: request, requestIsHead: method == .HEAD, deadline: deadline, answer: answer))
+            }
         } catch is ExchangeHandler.NotSent {
             return .notSent
         } catch let tooLarge as ExchangeHandler.AnswerTooLarge {
-            channel.close(promise: nil)
+            link.channel.close(promise: nil)
             return .answerTooLarge(limit: tooLarge.limit)
         } catch {
-            channel.close(promise: nil)
+            link.channel.close(promise: nil)
             throw (error as? UpstreamFailure) ?? .unreachable(String(describing: error))
         }
-        if result.keepAlive { pool.release(channel, endpoint: endpoint) } else { channel.close(promise: nil) }
+        if result.keepAlive { pool.release(link, endpoint: endpoint) } else { link.channel.close(promise: nil) }
         return .answered(result.response)
     }
 
     /// A new link on `loop`; its slot in the pool is given back when it closes (or if it cannot be made).
     private func connect(to endpoint: HTTPEndpoint, on loop: any EventLoop, deadline: NIODeadline) async throws(UpstreamFailure)
-        -> any Channel
+        -> Link
     {
         let remaining = deadline - .now()
-        let channel: any Channel
+        let link: Link
         do {
             guard remaining > .zero else { throw UpstreamFailure.timedOut }
-            channel = try await ClientBootstrap(group: loop)
+            link = try await ClientBootstrap(group: loop)
                 .connectTimeout(min(connectTimeout, remaining))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { [answerLimit] channel in
+                .connect(host: endpoint.host, port: endpoint.port) { [answerLimit] channel in
                     channel.eventLoop.makeCompletedFuture {
                         // Bytes in and out: the handler writes `HTTP1RequestBytes` and reads with
                         // `HTTP1AnswerReader`, without NIO's HTTP/1 codec.
-                        try channel.pipeline.syncOperations.addHandler(ExchangeHandler(answerLimit: answerLimit))
+                        let handler = ExchangeHandler(answerLimit: answerLimit)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        return Link(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     }
                 }
-                .connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
             pool.slotFreed(endpoint)
             if let failure = error as? UpstreamFailure { throw failure }
             if case ChannelError.connectTimeout = error { throw .timedOut }
             throw Upstream.classify(error)
         }
-        channel.closeFuture.whenComplete { [pool] _ in pool.slotFreed(endpoint) }
-        return channel
+        link.channel.closeFuture.whenComplete { [pool] _ in pool.slotFreed(endpoint) }
+        return link
     }
 }
 

@@ -7,12 +7,12 @@ import NIOCore
 final class LinkPool: Sendable {
     /// What a request may use: an idle link, or a slot to open a new one.
     enum Grant: Sendable {
-        case link(any Channel)
+        case link(Link)
         case connect
     }
 
     private struct IdleLink {
-        var channel: any Channel
+        var link: Link
         var since: NIODeadline
     }
 
@@ -43,12 +43,12 @@ final class LinkPool: Sendable {
     /// An idle link (one on `loop` first: no thread hop), else a slot for a new link, else a
     /// place in line until one of those frees or `deadline` passes (`.timedOut`; nothing sent).
     func acquire(_ endpoint: HTTPEndpoint, deadline: NIODeadline, loop: any EventLoop) async throws(UpstreamFailure) -> Grant {
-        var stale: [any Channel] = []
-        defer { for channel in stale { channel.close(promise: nil) } }
+        var stale: [Link] = []
+        defer { for link in stale { link.channel.close(promise: nil) } }
         let now = NIODeadline.now()
         guard now < deadline else { throw .timedOut }
         let (granted, inLine): (Grant?, Waiter?) = state.withLockedValue { state in
-            if let channel = takeIdle(endpoint, preferring: loop, now: now, from: &state, stale: &stale) { return (.link(channel), nil) }
+            if let link = takeIdle(endpoint, preferring: loop, now: now, from: &state, stale: &stale) { return (.link(link), nil) }
             if state.open[endpoint, default: 0] < maxLinks {
                 state.open[endpoint, default: 0] += 1
                 return (.connect, nil)
@@ -73,22 +73,22 @@ final class LinkPool: Sendable {
 
     /// A link whose last answer came whole and may carry another request: to the first request
     /// in line, else kept idle.
-    func release(_ channel: any Channel, endpoint: HTTPEndpoint) {
+    func release(_ link: Link, endpoint: HTTPEndpoint) {
         var closing: [any Channel] = []
         var handedTo: Waiter?
         defer {
             for channel in closing { channel.close(promise: nil) }
-            handedTo?.grant.succeed(.link(channel))
+            handedTo?.grant.succeed(.link(link))
         }
         let now = NIODeadline.now()
         state.withLockedValue { state in
-            if state.shutDown || !channel.isActive {
-                closing.append(channel)
+            if state.shutDown || !link.channel.isActive {
+                closing.append(link.channel)
             } else if let waiter = state.waiters[endpoint]?.first {
                 state.waiters[endpoint]!.removeFirst()
                 handedTo = waiter
             } else {
-                state.idle[endpoint, default: []].append(IdleLink(channel: channel, since: now))
+                state.idle[endpoint, default: []].append(IdleLink(link: link, since: now))
             }
             sweep(now: now, state: &state, closing: &closing)
         }
@@ -115,31 +115,31 @@ final class LinkPool: Sendable {
             defer { state.idle = [:] }
             return state.idle.values.flatMap { $0 }
         }
-        for link in idle { link.channel.close(promise: nil) }
+        for idle in idle { idle.link.channel.close(promise: nil) }
     }
 
     func idleLinksOpen(to endpoint: HTTPEndpoint) -> Int {
-        state.withLockedValue { $0.idle[endpoint]?.filter { $0.channel.isActive }.count ?? 0 }
+        state.withLockedValue { $0.idle[endpoint]?.filter { $0.link.channel.isActive }.count ?? 0 }
     }
 
     private func takeIdle(
         _ endpoint: HTTPEndpoint, preferring loop: any EventLoop, now: NIODeadline, from state: inout State,
-        stale: inout [any Channel]
-    ) -> (any Channel)? {
-        if let index = state.idle[endpoint]?.lastIndex(where: { $0.channel.eventLoop === loop }) {
-            let link = state.idle[endpoint]!.remove(at: index)
-            if isUsable(link, now: now) { return link.channel }
-            stale.append(link.channel)
+        stale: inout [Link]
+    ) -> Link? {
+        if let index = state.idle[endpoint]?.lastIndex(where: { $0.link.channel.eventLoop === loop }) {
+            let idle = state.idle[endpoint]!.remove(at: index)
+            if isUsable(idle, now: now) { return idle.link }
+            stale.append(idle.link)
         }
-        while let link = state.idle[endpoint]?.popLast() {
-            if isUsable(link, now: now) { return link.channel }
-            stale.append(link.channel)
+        while let idle = state.idle[endpoint]?.popLast() {
+            if isUsable(idle, now: now) { return idle.link }
+            stale.append(idle.link)
         }
         return nil
     }
 
-    private func isUsable(_ link: IdleLink, now: NIODeadline) -> Bool {
-        link.channel.isActive && now - link.since < idleTimeout
+    private func isUsable(_ idle: IdleLink, now: NIODeadline) -> Bool {
+        idle.link.channel.isActive && now - idle.since < idleTimeout
     }
 
     /// True when the waiter was still in line (so its grant is the caller's to fail).
@@ -157,7 +157,7 @@ final class LinkPool: Sendable {
         state.lastSweep = now
         for (endpoint, idle) in state.idle {
             let live = idle.filter { isUsable($0, now: now) }
-            closing += idle.filter { !isUsable($0, now: now) }.map(\.channel)
+            closing += idle.filter { !isUsable($0, now: now) }.map(\.link.channel)
             state.idle[endpoint] = live.isEmpty ? nil : live
         }
     }

@@ -40,6 +40,7 @@ import Testing
             let rate = Double(line.dropFirst(mode.count + 2).prefix { $0 != " " }) ?? 0
             #expect(rate > 0, "\(mode) served no request: \(result.output)")
             #expect(line.contains("us/req (user "), "\(line)")
+            #expect(result.output.contains("substations together: CPU "), "\(result.output)")
             #expect(!result.output.contains("Non-2xx"), "\(mode) answered something other than 201: \(result.output)")
         }
         let wrong = try Tools.run("env", ["MODE=bogus", "bash", Tools.path("scripts/profile-hop.sh").path, ServiceProcess.binary.path, "/tmp/x"])

@@ -55,7 +55,8 @@ import Testing
             defer { client.shutdown() }
             let started = NIODeadline.now()
             await #expect(throws: UpstreamFailure.timedOut) {
-                _ = try await client.send(.POST, to: server.endpoint, target: "/silent", body: ByteBuffer(string: "{}"), timeout: .milliseconds(300))
+                _ = try await client.send(
+                    .POST, to: server.endpoint, target: "/silent", body: ByteBuffer(string: "{}"), timeout: .milliseconds(300))
             }
             #expect(NIODeadline.now() - started < .seconds(3))
             let next = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
@@ -148,7 +149,8 @@ import Testing
             while client.idleLinksOpen(to: server.endpoint) > 0, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            let answer = try await client.send(.POST, to: server.endpoint, target: "/echo", body: ByteBuffer(string: "{}"), timeout: .seconds(5))
+            let answer = try await client.send(
+                .POST, to: server.endpoint, target: "/echo", body: ByteBuffer(string: "{}"), timeout: .seconds(5))
             #expect(answer.status == 200)
             #expect(server.connectionsAccepted == 2)
         }
@@ -161,7 +163,9 @@ import Testing
             defer { client.shutdown() }
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<6 {
-                    group.addTask { try await client.send(.GET, to: server.endpoint, target: "/slow", body: nil, timeout: .seconds(10)).status }
+                    group.addTask {
+                        try await client.send(.GET, to: server.endpoint, target: "/slow", body: nil, timeout: .seconds(10)).status
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -180,6 +184,47 @@ import Testing
             }
             #expect(try await busy.status == 200)
             #expect(server.deliveries("/echo") == 0)
+        }
+    }
+
+    @Test func anAnswerBeforeTheWholeRequestLeftIsReadButItsLinkIsNotReused() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            // The server answers on the head; most of 32 MB is still waiting to be written then.
+            let body = ByteBuffer(repeating: UInt8(ascii: "x"), count: 32 << 20)
+            let early = try await client.send(.POST, to: server.endpoint, target: "/early", body: body, timeout: .seconds(20))
+            #expect(early.status == 413)
+            let next = try await client.send(.GET, to: server.endpoint, target: "/echo?next", body: nil, timeout: .seconds(5))
+            #expect(String(buffer: next.body) == "/echo?next ")
+            #expect(server.connectionsAccepted == 2, "the rest of the big request must not reach the server ahead of the next one")
+        }
+    }
+
+    @Test func anAnswerThatRunsUntilTheLinkClosesComesWhole() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            let answer = try await client.send(.GET, to: server.endpoint, target: "/until-close", body: nil, timeout: .seconds(5))
+            #expect(answer.status == 200)
+            #expect(String(buffer: answer.body) == "read until the close")
+            _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5))
+            #expect(server.connectionsAccepted == 2)
+        }
+    }
+
+    @Test func bytesAfterAnAnswerDropTheLink() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            let first = try await client.send(.GET, to: server.endpoint, target: "/twice", body: nil, timeout: .seconds(5))
+            #expect(String(buffer: first.body) == "/twice ")
+            try await Task.sleep(for: .milliseconds(100))  // the second, unasked-for answer has arrived by now
+            for number in 1...3 {
+                let next = try await client.send(.GET, to: server.endpoint, target: "/echo?n=\(number)", body: nil, timeout: .seconds(5))
+                #expect(String(buffer: next.body) == "/echo?n=\(number) ", "an answer is never one sent for an earlier request")
+            }
+            #expect(server.connectionsAccepted == 2)
         }
     }
 
@@ -203,7 +248,8 @@ import Testing
 /// An HTTP/1.1 server for the client's tests: `/echo` answers the target and body, `/close`
 /// answers with `Connection: close`, `/silent` never answers, `/slow` answers after 200 ms,
 /// `/big` sends 4,096 bytes, `/drop` closes the connection without answering, `/drop-and-stop`
-/// also stops listening.
+/// also stops listening, `/early` answers 413 as soon as the head arrives, `/until-close` sends
+/// an HTTP/1.0 answer whose body ends with the connection, `/twice` answers twice.
 final class TestServer: Sendable {
     private let channel: any Channel
     private let accepted: NIOLockedValueBox<[any Channel]>
@@ -264,6 +310,7 @@ final class TestServer: Sendable {
         private let stopListening: @Sendable () -> Void
         private var head: HTTPRequestHead?
         private var body = ByteBuffer()
+        private var answeredEarly = false
 
         init(delivered: NIOLockedValueBox<[String: Int]>, stopListening: @escaping @Sendable () -> Void) {
             self.delivered = delivered
@@ -275,10 +322,15 @@ final class TestServer: Sendable {
             case .head(let requestHead):
                 head = requestHead
                 body.clear()
+                answeredEarly = requestHead.uri == "/early"
+                if answeredEarly {
+                    delivered.withLockedValue { $0["/early", default: 0] += 1 }
+                    respond(context, status: .payloadTooLarge, headers: [:], body: ByteBuffer(string: "too large"), closing: false)
+                }
             case .body(var part):
                 body.writeBuffer(&part)
             case .end:
-                guard let head else { return }
+                guard let head, !answeredEarly else { return }
                 let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
                 delivered.withLockedValue { $0[path, default: 0] += 1 }
                 var headers: HTTPHeaders = [
@@ -302,6 +354,22 @@ final class TestServer: Sendable {
                     }
                     return
                 case "/big": answer = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
+                case "/until-close":
+                    let head = HTTPResponseHead(version: .http1_0, status: .ok, headers: ["Connection": "close"])
+                    context.write(wrapOutboundOut(.head(head)), promise: nil)
+                    context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "read until the close")))), promise: nil)
+                    context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                    context.close(promise: nil)
+                    return
+                case "/twice":
+                    // The encoder checks no length: the second answer rides after the first's body.
+                    let first = "\(head.uri) "
+                    let stray = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray"
+                    let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Length": "\(first.utf8.count)"])
+                    context.write(wrapOutboundOut(.head(head)), promise: nil)
+                    context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: first + stray)))), promise: nil)
+                    context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                    return
                 case "/close":
                     headers.add(name: "Connection", value: "close")
                     answer = ByteBuffer(string: "bye")
@@ -311,10 +379,12 @@ final class TestServer: Sendable {
             }
         }
 
-        private func respond(_ context: ChannelHandlerContext, headers: HTTPHeaders, body answer: ByteBuffer, closing: Bool) {
+        private func respond(
+            _ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok, headers: HTTPHeaders, body answer: ByteBuffer, closing: Bool
+        ) {
             var headers = headers
             headers.add(name: "Content-Length", value: String(answer.readableBytes))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             if closing { context.close(promise: nil) }
