@@ -70,17 +70,22 @@ public struct StrictJSONParser {
             depth -= 1
             return .object(fields)
         }
+        // Room for a small object at once (a charge request has five keys) instead of growing
+        // one rehash at a time.
+        fields.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
             let keyOffset = position
             let key = try string()
-            guard fields[key] == nil else { throw JSONSyntaxError(message: "duplicate key \"\(key)\"", offset: keyOffset) }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             position += 1
             skipWhitespace()
-            fields[key] = try value()
+            // One hash of the key: stored, and refused if it was there already.
+            guard fields.updateValue(try value(), forKey: key) == nil else {
+                throw JSONSyntaxError(message: "duplicate key \"\(key)\"", offset: keyOffset)
+            }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ",")?: position += 1

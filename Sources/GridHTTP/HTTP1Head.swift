@@ -45,7 +45,10 @@ enum HTTP1Head {
     static func read(_ head: UnsafeRawBufferPointer) throws(Malformed) -> (startLine: UnsafeRawBufferPointer, fields: HTTPHeaders) {
         var lines = Lines(head)
         guard let startLine = lines.next(), !startLine.isEmpty else { throw Malformed(reason: "an empty start line") }
-        var fields = HTTPHeaders()
+        // Built as pairs and handed over whole: `HTTPHeaders.add` checks each name again, and
+        // the array would grow step by step.
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(8)
         while let line = lines.next() {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw Malformed(reason: "a header field without a colon") }
             guard colon > 0, line[..<colon].allSatisfy(isTokenByte) else {
@@ -59,11 +62,13 @@ enum HTTP1Head {
             guard line[valueStart..<valueEnd].allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
                 throw Malformed(reason: "a control character in a header field value")
             }
-            fields.add(
-                name: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
-                value: String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
+            fields.append(
+                (
+                    String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
+                    String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self)
+                ))
         }
-        return (startLine, fields)
+        return (startLine, HTTPHeaders(fields))
     }
 
     /// The lines of a head, each without its line end.

@@ -65,6 +65,30 @@ import Testing
         }
     }
 
+    /// A link keeps one timer across its exchanges: each exchange still times out at its own deadline.
+    @Test func eachExchangeOnALinkTimesOutAtItsOwnDeadline() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(30))
+            var started = NIODeadline.now()
+            await #expect(throws: UpstreamFailure.timedOut) {
+                _ = try await client.send(
+                    .POST, to: server.endpoint, target: "/silent", body: ByteBuffer(string: "{}"), timeout: .milliseconds(300))
+            }
+            #expect(NIODeadline.now() - started < .seconds(3), "an earlier deadline than the link's timer")
+            _ = try await client.send(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .milliseconds(200))
+            started = NIODeadline.now()
+            await #expect(throws: UpstreamFailure.timedOut) {
+                _ = try await client.send(
+                    .POST, to: server.endpoint, target: "/silent", body: ByteBuffer(string: "{}"), timeout: .milliseconds(800))
+            }
+            let waited = NIODeadline.now() - started
+            #expect(waited >= .milliseconds(750) && waited < .seconds(3), "a later deadline than the link's timer: \(waited)")
+            #expect(server.connectionsAccepted == 2)
+        }
+    }
+
     @Test func aLateAnswerIsNeverReadAsTheNextRequests() async throws {
         try await TestServer.with { server in
             let client = KeepAliveClient()
