@@ -9,9 +9,9 @@ import NIOHTTPTypesHTTP1
 ///
 /// Why: Hummingbird gives each request an async stream, a `Request`, a router lookup, the
 /// middleware chain and a response writer, and runs its handler on the concurrency pool, so a
-/// request that calls another service hops pool -> loop -> pool -> loop. Here the route's answer
-/// is computed by a task whose executor preference is the connection's own loop
-/// (`EventLoopTaskExecutor`), so its upstream links (`KeepAliveClient` picks the current loop)
+/// request that calls another service hops pool -> loop -> pool -> loop. Here the route's answers
+/// are computed by one task per connection (fed through a `LaneMailbox`) whose executor
+/// preference is the connection's own loop (`EventLoopTaskExecutor`), so its upstream links (`KeepAliveClient` picks the current loop)
 /// and its answer stay on one thread. The lane reads its requests with `HTTP1RequestReader` and
 /// writes its answers as bytes, skipping NIO's HTTP/1 decoder and encoder too (README, Performance).
 ///
@@ -72,6 +72,8 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     private let route: Route
     private var state: FastLaneState
     private var executor: EventLoopTaskExecutor?
+    /// The connection's requests for its answering task, which starts with the first one.
+    private var mailbox: LaneMailbox<(Request, HTTP1RequestReader.Head)>?
     private var context: ChannelHandlerContext?
 
     init(route: Route) {
@@ -143,6 +145,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        mailbox?.close()
     }
 
     /// The router closes the connection after its answer: what waits goes to it, after the
@@ -192,17 +195,39 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
         let laneRequest = Request(headers: request.head.headers, body: request.body, remoteAddress: context.channel.remoteAddress)
-        let head = request.head
+        if let mailbox {
+            mailbox.deliver((laneRequest, request.head))
+            return
+        }
+        let mailbox = LaneMailbox<(Request, HTTP1RequestReader.Head)>()
+        self.mailbox = mailbox
+        mailbox.deliver((laneRequest, request.head))
+        startAnswering(from: mailbox, context: context)
+    }
+
+    /// The connection's one answering task: takes each request the lane delivers, computes its
+    /// answer and writes it, until the connection goes (the mailbox closes). It runs on the
+    /// connection's loop (its executor preference), so taking and writing happen at once; the
+    /// hops are only for a task that ended up elsewhere.
+    private func startAnswering(from mailbox: LaneMailbox<(Request, HTTP1RequestReader.Head)>, context: ChannelHandlerContext) {
         let loop = context.eventLoop
-        let lane = NIOLoopBound((self, context), eventLoop: loop)
+        let lane = NIOLoopBound((self, context, mailbox), eventLoop: loop)
         Task(executorPreference: executor) { [route] in
-            let answer = await route.answer(laneRequest)
-            // The task runs on this loop (its executor preference), so the answer is written at
-            // once; the hop is only for an answer that ended elsewhere.
-            if loop.inEventLoop {
-                lane.value.0.write(answer, to: head, context: lane.value.1)
-            } else {
-                loop.execute { lane.value.0.write(answer, to: head, context: lane.value.1) }
+            while true {
+                let next = await withUnsafeContinuation { waiter in
+                    if loop.inEventLoop {
+                        lane.value.2.take(into: waiter)
+                    } else {
+                        loop.execute { lane.value.2.take(into: waiter) }
+                    }
+                }
+                guard let (request, head) = next else { return }
+                let answer = await route.answer(request)
+                if loop.inEventLoop {
+                    lane.value.0.write(answer, to: head, context: lane.value.1)
+                } else {
+                    loop.execute { lane.value.0.write(answer, to: head, context: lane.value.1) }
+                }
             }
         }
     }
