@@ -23,6 +23,14 @@ struct ExchangeAnswer: Sendable {
 struct Link: Sendable {
     var channel: any Channel
     var handler: NIOLoopBound<ExchangeHandler>
+    /// The channel's event loop, known without asking the channel (the pool looks often).
+    var loop: ObjectIdentifier
+
+    init(channel: any Channel, handler: ExchangeHandler) {
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.loop = ObjectIdentifier(channel.eventLoop)
+    }
 
     /// Hands `exchange` to the handler, on the link's loop (at once when already there).
     func start(_ exchange: Exchange) {

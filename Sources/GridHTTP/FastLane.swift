@@ -72,6 +72,11 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     private let route: Route
     private var state: FastLaneState
     private var executor: EventLoopTaskExecutor?
+    /// Whether the router got bytes since the last read completed: only then does it hear of the
+    /// completion (the lane's own reads end in the lane).
+    private var routerReadSinceCompletion = false
+    /// The client's address, read once per connection.
+    private lazy var remoteAddress = context?.channel.remoteAddress
     /// The connection's requests for its answering task, which starts with the first one.
     private var mailbox: LaneMailbox<(Request, HTTP1RequestReader.Head)>?
     private var context: ChannelHandlerContext?
@@ -161,6 +166,16 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         carryOut(state.received(unwrapInboundIn(data)), context: context)
     }
 
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        completeRouterRead(context: context)
+    }
+
+    private func completeRouterRead(context: ChannelHandlerContext) {
+        guard routerReadSinceCompletion else { return }
+        routerReadSinceCompletion = false
+        context.fireChannelReadComplete()
+    }
+
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let action = state.caught(error) { carryOut([action], context: context) }
     }
@@ -183,18 +198,20 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     private func carryOut(_ actions: [FastLaneState.Action], context: ChannelHandlerContext) {
         for action in actions {
             switch action {
-            case .forward(let bytes): context.fireChannelRead(wrapInboundOut(bytes))
+            case .forward(let bytes):
+                routerReadSinceCompletion = true
+                context.fireChannelRead(wrapInboundOut(bytes))
             case .answer(let request): answer(request, context: context)
             case .forwardError(let error): context.fireErrorCaught(error)
             case .forwardEvent(let event): context.fireUserInboundEventTriggered(event)
-            case .forwardReadComplete: context.fireChannelReadComplete()
+            case .forwardReadComplete: completeRouterRead(context: context)
             case .read: context.read()
             }
         }
     }
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
-        let laneRequest = Request(headers: request.head.headers, body: request.body, remoteAddress: context.channel.remoteAddress)
+        let laneRequest = Request(headers: request.head.headers, body: request.body, remoteAddress: remoteAddress)
         if let mailbox {
             mailbox.deliver((laneRequest, request.head))
             return

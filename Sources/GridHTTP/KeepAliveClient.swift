@@ -143,7 +143,7 @@ public final class KeepAliveClient: Sendable {
                         // `HTTP1AnswerReader`, without NIO's HTTP/1 codec.
                         let handler = ExchangeHandler(answerLimit: answerLimit)
                         try channel.pipeline.syncOperations.addHandler(handler)
-                        return Link(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                        return Link(channel: channel, handler: handler)
                     }
                 }
         } catch {

@@ -126,7 +126,8 @@ final class LinkPool: Sendable {
         _ endpoint: HTTPEndpoint, preferring loop: any EventLoop, now: NIODeadline, from state: inout State,
         stale: inout [Link]
     ) -> Link? {
-        if let index = state.idle[endpoint]?.lastIndex(where: { $0.link.channel.eventLoop === loop }) {
+        let loop = ObjectIdentifier(loop)
+        if let index = state.idle[endpoint]?.lastIndex(where: { $0.link.loop == loop }) {
             let idle = state.idle[endpoint]!.remove(at: index)
             if isUsable(idle, now: now) { return idle.link }
             stale.append(idle.link)
