@@ -31,7 +31,7 @@ public struct LoadView: Sendable {
         public internal(set) var vacant = false
         /// Clock reading (seconds) of the last successful scrape.
         public internal(set) var lastScrapeAt: Double?
-        var pending: [PendingDispatch] = []
+        var pending = PendingDispatches()
 
         init(url: String, ejectionBaseSeconds: Double, discovered: Bool = false) {
             self.url = url
@@ -40,10 +40,10 @@ public struct LoadView: Sendable {
         }
 
         /// Power the substation will grant dispatches not yet seen in a scrape.
-        public var pendingPowerKW: Double { pending.reduce(0) { $0 + $1.powerKW } }
+        public var pendingPowerKW: Double { pending.powerKW }
         public var pendingDispatches: Int { pending.count }
         /// Dispatches decided but not yet answered.
-        public var inFlightDispatches: Int { pending.count(where: { $0.confirmedAt == nil }) }
+        public var inFlightDispatches: Int { pending.inFlight }
 
         /// Scraped load plus pending dispatches over capacity. Unknown capacity: +infinity.
         public var effectiveLoad: Double {
@@ -229,9 +229,7 @@ public struct LoadView: Sendable {
     public mutating func confirm(_ ticket: DispatchTicket, at now: Double) {
         latestTime = max(latestTime, now)
         let index = ticket.substation
-        if let position = substations[index].pending.firstIndex(where: { $0.ticket == ticket }) {
-            substations[index].pending[position].confirmedAt = now
-        }
+        substations[index].pending.confirm(ticket, at: now)
         if substations[index].retired { forgetConfirmed(index) }
     }
 
