@@ -164,7 +164,7 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
         // An answer that came before the whole request left (an early 4xx): the link is not
         // reused, or the rest of this request would reach the server ahead of the next one.
         let unsent = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        let response = UpstreamResponse(status: whole.status, headers: whole.headers, body: whole.body)
+        let response = UpstreamResponse(status: whole.status, head: whole.head, body: whole.body)
         finish(.success(ExchangeAnswer(response: response, keepAlive: whole.keepAlive && unsent == 0)))
     }
 

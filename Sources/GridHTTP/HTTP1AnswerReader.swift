@@ -12,11 +12,14 @@ import NIOHTTP1
 struct HTTP1AnswerReader {
     struct Answer: Equatable {
         var status: Int
-        var headers: HTTPHeaders
+        /// The head's bytes: its fields are made into strings only when asked for (`headers`).
+        var head: ByteBuffer
         var body: ByteBuffer
         /// Whether the link may carry another request: the server said so, the body had a
         /// length, and nothing came after the answer.
         var keepAlive: Bool
+
+        var headers: HTTPHeaders { HTTP1Head.fields(ofRead: head) }
     }
 
     enum Failure: Error, Equatable {
@@ -47,7 +50,7 @@ struct HTTP1AnswerReader {
     /// How far `unread` was searched for the end of the head being read.
     private var scanned = 0
     private var status = 0
-    private var headers = HTTPHeaders()
+    private var head = ByteBuffer()
     private var body = ByteBuffer()
     private var serverKeepsAlive = false
 
@@ -90,7 +93,7 @@ struct HTTP1AnswerReader {
                 guard try takeBody(upTo: unread.readableBytes) != nil else { return nil }
             case .done:
                 // Bytes after the answer were never asked for: the link is out of step.
-                return Answer(status: status, headers: headers, body: body, keepAlive: serverKeepsAlive && unread.readableBytes == 0)
+                return Answer(status: status, head: head, body: body, keepAlive: serverKeepsAlive && unread.readableBytes == 0)
             }
         }
     }
@@ -99,7 +102,7 @@ struct HTTP1AnswerReader {
     mutating func endOfInput() throws(Failure) -> Answer {
         guard case .untilClose = phase else { throw .endedEarly }
         phase = .done
-        return Answer(status: status, headers: headers, body: body, keepAlive: false)
+        return Answer(status: status, head: head, body: body, keepAlive: false)
     }
 
     /// Up to `remaining` bytes of body from what has arrived; how many are still to come, or nil
@@ -150,12 +153,48 @@ struct HTTP1AnswerReader {
         }
     }
 
+    /// What a head's fields say about the answer's framing and its link.
+    private struct Framing {
+        var connectionClose = false
+        var connectionKeepAlive = false
+        /// Transfer codings, in order, across every `Transfer-Encoding` field: whether there is
+        /// any, and whether the last is chunked.
+        var hasCodings = false
+        var lastCodingIsChunked = false
+        var hasContentLength = false
+        var contentLength: Int?
+        /// A `Content-Length` that is not a number, or repeats that disagree: refused unless a
+        /// transfer coding frames the body.
+        var contentLengthIsInvalid = false
+
+        mutating func read(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+            if HTTP1Head.sameName(name, "connection") {
+                connectionClose = connectionClose || HTTP1Head.value(value, contains: "close")
+                connectionKeepAlive = connectionKeepAlive || HTTP1Head.value(value, contains: "keep-alive")
+            } else if HTTP1Head.sameName(name, "transfer-encoding") {
+                for part in value.split(separator: UInt8(ascii: ",")) {
+                    let coding = part.drop(while: HTTP1Head.isSpace).reversed().drop(while: HTTP1Head.isSpace).reversed()
+                    hasCodings = true
+                    lastCodingIsChunked = coding.elementsEqual("chunked".utf8) { ($0 | 0x20) == $1 }
+                }
+            } else if HTTP1Head.sameName(name, "content-length") {
+                hasContentLength = true
+                do throws(HTTP1Head.Malformed) {
+                    try HTTP1Head.addContentLength(value, to: &contentLength)
+                } catch {
+                    contentLengthIsInvalid = true
+                }
+            }
+        }
+    }
+
     private mutating func readHead(_ head: ByteBuffer) throws(Failure) {
-        let (version, code, fields) = try head.withUnsafeReadableBytes { bytes throws(Failure) in
+        let (version, code, framing) = try head.withUnsafeReadableBytes { bytes throws(Failure) in
+            var framing = Framing()
             do throws(HTTP1Head.Malformed) {
-                let (statusLine, fields) = try HTTP1Head.read(bytes)
+                let statusLine = try HTTP1Head.forEachField(bytes) { framing.read($0, $1) }
                 let (version, code) = try Self.statusLine(statusLine)
-                return (version, code, fields)
+                return (version, code, framing)
             } catch {
                 throw Failure.malformed(error.reason)
             }
@@ -165,36 +204,28 @@ struct HTTP1AnswerReader {
             return
         }
         status = code
-        headers = fields
-        serverKeepsAlive =
-            version == 1
-            ? !HTTP1Head.fields(fields, "connection", contain: "close") : HTTP1Head.fields(fields, "connection", contain: "keep-alive")
-        phase = try bodyFraming(fields, code: code)
+        self.head = head
+        serverKeepsAlive = version == 1 ? !framing.connectionClose : framing.connectionKeepAlive
+        phase = try bodyFraming(framing, code: code)
     }
 
-    private mutating func bodyFraming(_ fields: HTTPHeaders, code: Int) throws(Failure) -> Phase {
+    private mutating func bodyFraming(_ framing: Framing, code: Int) throws(Failure) -> Phase {
         if requestWasHead || code == 204 || code == 304 || code == 101 {
             if code == 101 { serverKeepsAlive = false }
             return .done
         }
-        let codings = fields[canonicalForm: "transfer-encoding"]
-        if !codings.isEmpty {
+        if framing.hasCodings {
             // With a transfer coding any Content-Length is ignored, and the link is not reused
             // after an answer that carried both (RFC 9112 section 6.3, point 3).
-            if fields.contains(name: "Content-Length") { serverKeepsAlive = false }
-            guard codings.last?.lowercased() == "chunked" else {
+            if framing.hasContentLength { serverKeepsAlive = false }
+            guard framing.lastCodingIsChunked else {
                 serverKeepsAlive = false
                 return .untilClose
             }
             return .chunkSize
         }
-        let declared: Int?
-        do throws(HTTP1Head.Malformed) {
-            declared = try HTTP1Head.contentLength(fields)
-        } catch {
-            throw .malformed("an invalid Content-Length")
-        }
-        guard let length = declared else {
+        guard !framing.contentLengthIsInvalid else { throw .malformed("an invalid Content-Length") }
+        guard let length = framing.contentLength else {
             serverKeepsAlive = false
             return .untilClose
         }

@@ -43,12 +43,35 @@ enum HTTP1Head {
 
     /// Splits a head (without its blank line) into its start line and its header fields.
     static func read(_ head: UnsafeRawBufferPointer) throws(Malformed) -> (startLine: UnsafeRawBufferPointer, fields: HTTPHeaders) {
-        var lines = Lines(head)
-        guard let startLine = lines.next(), !startLine.isEmpty else { throw Malformed(reason: "an empty start line") }
         // Built as pairs and handed over whole: `HTTPHeaders.add` checks each name again, and
         // the array would grow step by step.
         var fields: [(String, String)] = []
         fields.reserveCapacity(8)
+        let startLine = try forEachField(head) { name, value in
+            fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return (startLine, HTTPHeaders(fields))
+    }
+
+    /// The fields of a head that was read once already (so it is well formed).
+    static func fields(ofRead head: ByteBuffer) -> HTTPHeaders {
+        head.withUnsafeReadableBytes { bytes in
+            do throws(Malformed) {
+                return try read(bytes).fields
+            } catch {
+                return [:]
+            }
+        }
+    }
+
+    /// Checks a head's field lines and gives each field's name and value (without the spaces
+    /// around it) as raw bytes, in order; returns the start line. For readers that need a few
+    /// fields without making strings of all of them.
+    static func forEachField(
+        _ head: UnsafeRawBufferPointer, _ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void
+    ) throws(Malformed) -> UnsafeRawBufferPointer {
+        var lines = Lines(head)
+        guard let startLine = lines.next(), !startLine.isEmpty else { throw Malformed(reason: "an empty start line") }
         while let line = lines.next() {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw Malformed(reason: "a header field without a colon") }
             guard colon > 0, line[..<colon].allSatisfy(isTokenByte) else {
@@ -62,13 +85,9 @@ enum HTTP1Head {
             guard line[valueStart..<valueEnd].allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
                 throw Malformed(reason: "a control character in a header field value")
             }
-            fields.append(
-                (
-                    String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
-                    String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self)
-                ))
+            body(UnsafeRawBufferPointer(rebasing: line[..<colon]), UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
         }
-        return (startLine, HTTPHeaders(fields))
+        return startLine
     }
 
     /// The lines of a head, each without its line end.
@@ -93,12 +112,14 @@ enum HTTP1Head {
 
     /// Whether the values of a field, comma-separated, hold `token` (lowercase; matched in any case).
     static func fields(_ fields: HTTPHeaders, _ name: String, contain token: String) -> Bool {
-        fields.contains { field in
-            sameName(field.name, name)
-                && field.value.utf8.split(separator: UInt8(ascii: ",")).contains { part in
-                    let trimmed = part.drop(while: isSpace).reversed().drop(while: isSpace)
-                    return trimmed.reversed().elementsEqual(token.utf8) { ($0 | 0x20) == $1 }
-                }
+        fields.contains { field in sameName(field.name.utf8, name) && value(field.value.utf8, contains: token) }
+    }
+
+    /// Whether a comma-separated value holds `token` (lowercase; matched in any case).
+    static func value(_ value: some Collection<UInt8>, contains token: String) -> Bool {
+        value.split(separator: UInt8(ascii: ",")).contains { part in
+            let trimmed = part.drop(while: isSpace).reversed().drop(while: isSpace)
+            return trimmed.reversed().elementsEqual(token.utf8) { ($0 | 0x20) == $1 }
         }
     }
 
@@ -106,21 +127,25 @@ enum HTTP1Head {
     /// throws when it is not a number, or is repeated (with `repeats`, when repeats disagree).
     static func contentLength(_ fields: HTTPHeaders, repeats: Bool = true) throws(Malformed) -> Int? {
         var length: Int?
-        for field in fields where sameName(field.name, "content-length") {
-            let value = field.value.utf8
-            guard !value.isEmpty, value.count <= 18, value.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-                throw Malformed(reason: "an invalid Content-Length")
-            }
-            let this = value.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-            guard length == nil || (repeats && length == this) else { throw Malformed(reason: "an invalid Content-Length") }
-            length = this
+        for field in fields where sameName(field.name.utf8, "content-length") {
+            try addContentLength(field.value.utf8, to: &length, repeats: repeats)
         }
         return length
     }
 
+    /// Adds one `Content-Length` value to the length read so far (`contentLength`).
+    static func addContentLength(_ value: some Collection<UInt8>, to length: inout Int?, repeats: Bool = true) throws(Malformed) {
+        guard !value.isEmpty, value.count <= 18, value.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw Malformed(reason: "an invalid Content-Length")
+        }
+        let this = value.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        guard length == nil || (repeats && length == this) else { throw Malformed(reason: "an invalid Content-Length") }
+        length = this
+    }
+
     /// Field names compared without case; `lowercase` is in lowercase.
-    static func sameName(_ name: String, _ lowercase: String) -> Bool {
-        name.utf8.count == lowercase.utf8.count && name.utf8.elementsEqual(lowercase.utf8) { ($0 | 0x20) == $1 }
+    static func sameName(_ name: some Collection<UInt8>, _ lowercase: String) -> Bool {
+        name.count == lowercase.utf8.count && name.elementsEqual(lowercase.utf8) { ($0 | 0x20) == $1 }
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {

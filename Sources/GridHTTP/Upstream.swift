@@ -8,12 +8,39 @@ import NIOPosix
 /// An answer from another smartgrid service.
 public struct UpstreamResponse: Sendable {
     public var status: Int
-    public var headers: HTTPHeaders
     public var body: ByteBuffer
+    private var fields: Fields
+
+    /// An answer's header fields: as given, or still the bytes of the head they were read from.
+    private enum Fields: Sendable {
+        case parsed(HTTPHeaders)
+        case head(ByteBuffer)
+    }
+
+    /// Read from the head on each use when the answer came off a keep-alive link: most answers'
+    /// fields are never asked for (a balancer passes a 201 on by its body alone), and making
+    /// strings of them all showed in its profile.
+    public var headers: HTTPHeaders {
+        get {
+            switch fields {
+            case .parsed(let headers): headers
+            case .head(let head): HTTP1Head.fields(ofRead: head)
+            }
+        }
+        set { fields = .parsed(newValue) }
+    }
 
     public init(status: Int, headers: HTTPHeaders = [:], body: ByteBuffer) {
         self.status = status
-        self.headers = headers
+        self.fields = .parsed(headers)
+        self.body = body
+    }
+
+    /// An answer whose head (start line and fields, already checked by `HTTP1AnswerReader`) is
+    /// kept as bytes.
+    init(status: Int, head: ByteBuffer, body: ByteBuffer) {
+        self.status = status
+        self.fields = .head(head)
         self.body = body
     }
 

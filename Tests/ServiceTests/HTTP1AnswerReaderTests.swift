@@ -107,6 +107,12 @@ import Testing
         #expect(
             try Self.read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n0\r\n\r\n")?.keepAlive == false,
             "an answer with both framings is read by its chunks and its link dropped")
+        let chunkedWithBadLength = try Self.read(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: x\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+        #expect(String(buffer: try #require(chunkedWithBadLength).body) == "ok", "the last coding frames it; Content-Length is ignored")
+        #expect(
+            try Self.read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nabc")?.keepAlive == nil,
+            "a body whose last coding is not chunked runs until the close")
     }
 
     @Test func bodiesOverTheLimitAreRefused() {
