@@ -6,11 +6,17 @@
 public struct StrictJSONParser {
     public static let maximumDepth = 64
 
-    private let bytes: [UInt8]
+    private let bytes: UnsafeRawBufferPointer
     private var position = 0
     private var depth = 0
 
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        let result = bytes.withUnsafeBytes { bytes in Result { () throws(JSONSyntaxError) in try parse(bytes) } }
+        return try result.get()
+    }
+
+    /// Parses bytes in place (a request body as it arrived), without copying them first.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
         var parser = StrictJSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value()
@@ -19,8 +25,13 @@ public struct StrictJSONParser {
         return value
     }
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+    }
+
+    /// Text of the bytes in `range`.
+    private func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
     private func error(_ message: String) -> JSONSyntaxError {
@@ -138,8 +149,13 @@ public struct StrictJSONParser {
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
             guard try digitsFollow() else { throw error("an exponent needs a digit") }
         }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        guard let value = Double(text), value.isFinite else {
+        // A whole number of up to 15 digits is exact as a Double: no text and no strtod for it.
+        let digitsStart = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+        if position - digitsStart <= 15, bytes[digitsStart..<position].allSatisfy({ (0x30...0x39).contains($0) }) {
+            let whole = bytes[digitsStart..<position].reduce(0) { $0 * 10 + Int64($1 - 0x30) }
+            return digitsStart > start ? -Double(whole) : Double(whole)
+        }
+        guard let value = Double(text(start..<position)), value.isFinite else {
             throw JSONSyntaxError(message: "number out of range", offset: start)
         }
         return value
@@ -166,7 +182,7 @@ public struct StrictJSONParser {
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
             position += 1
-            return String(decoding: bytes[start..<(position - 1)], as: UTF8.self)
+            return text(start..<(position - 1))
         }
         var scalars = String.UnicodeScalarView()
         scalars.append(contentsOf: bytes[start..<position].lazy.map { Unicode.Scalar($0) })

@@ -18,7 +18,7 @@ public struct SessionPlacement: Equatable, Sendable {
 
     /// Nil unless the body is a JSON object with string fields `id`, `substationId` and a known `status`.
     public init?(json body: ByteBuffer) {
-        guard let json = try? StrictJSONParser.parse(Array(body.readableBytesView)),
+        guard let json = try? WireJSON.parse(body),
             case .string(let id)? = json["id"], case .string(let substationId)? = json["substationId"],
             case .string(let statusName)? = json["status"], let status = ChargingSession.Status(rawValue: statusName)
         else { return nil }

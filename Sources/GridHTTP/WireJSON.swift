@@ -48,15 +48,16 @@ public enum WireJSON {
     /// A body already read whole (within the limit) as JSON: 415 unless JSON, 400 if it does not parse.
     public static func readObject(contentType: String?, body: ByteBuffer) throws(Problem) -> JSONValue {
         guard let contentType, isJSON(contentType) else { throw Problem.unsupportedMediaType(contentType) }
-        return try parse(bytes: Array(body.readableBytesView))
+        return try parse(body)
     }
 
-    /// Strict: duplicate keys, numbers out of range, bad UTF-8 and deep nesting are refused,
-    /// with what and where in the detail.
-    public static func parse(bytes: [UInt8]) throws(Problem) -> JSONValue {
-        guard !bytes.isEmpty else { throw Problem.malformedJSON("the body is empty") }
-        do {
-            return try StrictJSONParser.parse(bytes)
+    /// A body's bytes as JSON, parsed where they are. Strict: duplicate keys, numbers out of
+    /// range, bad UTF-8 and deep nesting are refused, with what and where in the detail.
+    public static func parse(_ body: ByteBuffer) throws(Problem) -> JSONValue {
+        guard body.readableBytes > 0 else { throw Problem.malformedJSON("the body is empty") }
+        let result = body.withUnsafeReadableBytes { bytes in Result { () throws(JSONSyntaxError) in try StrictJSONParser.parse(bytes) } }
+        do throws(JSONSyntaxError) {
+            return try result.get()
         } catch {
             throw Problem.malformedJSON("the body is not valid JSON: \(error)")
         }

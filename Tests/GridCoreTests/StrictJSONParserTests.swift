@@ -44,6 +44,22 @@ import Testing
         }
     }
 
+    /// Whole numbers of up to 15 digits are read without text; every number reads as Swift's
+    /// own parsing of its text does, the sign of zero included.
+    @Test func numbersReadAsTheirTextDoes() throws {
+        for text in [
+            "0", "-0", "7", "-42", "123456789012345", "-999999999999999", "1234567890123456", "99999999999999999999", "1.5", "-0.0",
+            "1e3", "2E-2", "0.1",
+        ] {
+            guard case .number(let number) = try Self.parse(text) else {
+                Issue.record("\(text) is not a number")
+                continue
+            }
+            let expected = try #require(Double(text))
+            #expect(number == expected && number.sign == expected.sign, "\(text) read as \(number)")
+        }
+    }
+
     @Test func refusesInvalidUTF8AndDeepNesting() {
         for bytes: [UInt8] in [
             [0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22], [0x22, 0xE2, 0x82],
