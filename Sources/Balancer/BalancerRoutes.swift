@@ -130,7 +130,7 @@ struct BalancerRoutes: Sendable {
     /// The lane that serves `POST /route` off the event loop, in front of the router.
     var fastLane: FastLane.Route {
         FastLane.Route(method: .POST, path: "/route") { request in
-            await route(contentType: request.headers.first(name: "Content-Type"), body: request.body)
+            await route(contentType: request.field("Content-Type"), body: request.body)
         }
     }
 

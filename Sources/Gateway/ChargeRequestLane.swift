@@ -24,8 +24,8 @@ struct ChargeRequestLane: Sendable {
         } else {
             do {
                 answer = try await routes.chargeRequest(
-                    idempotencyKey: request.headers.first(name: "Idempotency-Key"),
-                    contentType: request.headers.first(name: "Content-Type"),
+                    idempotencyKey: request.field("Idempotency-Key"),
+                    contentType: request.field("Content-Type"),
                     body: request.body)
             } catch {
                 answer = WireAnswer(Problem.answering(error, path: GatewayRoutes.chargeRequests, logger: logger))

@@ -34,10 +34,19 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A request the lane took, its body read whole.
     public struct Request: Sendable {
-        public var headers: HTTPHeaders
+        /// The request's start line and fields as they came.
+        var fieldBytes: ByteBuffer
         public var body: ByteBuffer
         /// The client's address, for limits kept per client.
         public var remoteAddress: SocketAddress?
+
+        /// Every field, made into strings now.
+        public var headers: HTTPHeaders { HTTP1Head.fields(ofRead: fieldBytes) }
+
+        /// The first value of the field called `name` (any case), read from the bytes.
+        public func field(_ name: String) -> String? {
+            HTTP1Head.field(name, inRead: fieldBytes).first
+        }
     }
 
     /// The route the lane serves, and how it answers a request.
@@ -64,8 +73,8 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         /// Whether the lane answers this request.
         func takes(_ request: HTTP1RequestReader.Request) -> Bool {
             guard request.head.method == method, request.head.target.utf8.elementsEqual(path.utf8) else { return false }
-            guard let contentType = request.head.headers.first(name: "Content-Type"), WireJSON.isJSON(contentType) else { return false }
-            return !soleHeaders.contains { request.head.headers[$0].count > 1 }
+            guard let contentType = request.head.field("Content-Type").first, WireJSON.isJSON(contentType) else { return false }
+            return !soleHeaders.contains { request.head.field($0).count > 1 }
         }
     }
 
@@ -211,7 +220,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
-        let laneRequest = Request(headers: request.head.headers, body: request.body, remoteAddress: remoteAddress)
+        let laneRequest = Request(fieldBytes: request.head.fieldBytes, body: request.body, remoteAddress: remoteAddress)
         if let mailbox {
             mailbox.deliver((laneRequest, request.head))
             return

@@ -153,44 +153,9 @@ struct HTTP1AnswerReader {
         }
     }
 
-    /// What a head's fields say about the answer's framing and its link.
-    private struct Framing {
-        var connectionClose = false
-        var connectionKeepAlive = false
-        /// Transfer codings, in order, across every `Transfer-Encoding` field: whether there is
-        /// any, and whether the last is chunked.
-        var hasCodings = false
-        var lastCodingIsChunked = false
-        var hasContentLength = false
-        var contentLength: Int?
-        /// A `Content-Length` that is not a number, or repeats that disagree: refused unless a
-        /// transfer coding frames the body.
-        var contentLengthIsInvalid = false
-
-        mutating func read(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
-            if HTTP1Head.sameName(name, "connection") {
-                connectionClose = connectionClose || HTTP1Head.value(value, contains: "close")
-                connectionKeepAlive = connectionKeepAlive || HTTP1Head.value(value, contains: "keep-alive")
-            } else if HTTP1Head.sameName(name, "transfer-encoding") {
-                for part in value.split(separator: UInt8(ascii: ",")) {
-                    let coding = part.drop(while: HTTP1Head.isSpace).reversed().drop(while: HTTP1Head.isSpace).reversed()
-                    hasCodings = true
-                    lastCodingIsChunked = coding.elementsEqual("chunked".utf8) { ($0 | 0x20) == $1 }
-                }
-            } else if HTTP1Head.sameName(name, "content-length") {
-                hasContentLength = true
-                do throws(HTTP1Head.Malformed) {
-                    try HTTP1Head.addContentLength(value, to: &contentLength)
-                } catch {
-                    contentLengthIsInvalid = true
-                }
-            }
-        }
-    }
-
     private mutating func readHead(_ head: ByteBuffer) throws(Failure) {
         let (version, code, framing) = try head.withUnsafeReadableBytes { bytes throws(Failure) in
-            var framing = Framing()
+            var framing = HTTP1Head.FramingFields(contentLengthRepeats: true)
             do throws(HTTP1Head.Malformed) {
                 let statusLine = try HTTP1Head.forEachField(bytes) { framing.read($0, $1) }
                 let (version, code) = try Self.statusLine(statusLine)
@@ -205,11 +170,11 @@ struct HTTP1AnswerReader {
         }
         status = code
         self.head = head
-        serverKeepsAlive = version == 1 ? !framing.connectionClose : framing.connectionKeepAlive
+        serverKeepsAlive = framing.keepAlive(minorVersion: version)
         phase = try bodyFraming(framing, code: code)
     }
 
-    private mutating func bodyFraming(_ framing: Framing, code: Int) throws(Failure) -> Phase {
+    private mutating func bodyFraming(_ framing: HTTP1Head.FramingFields, code: Int) throws(Failure) -> Phase {
         if requestWasHead || code == 204 || code == 304 || code == 101 {
             if code == 101 { serverKeepsAlive = false }
             return .done

@@ -110,6 +110,80 @@ enum HTTP1Head {
         }
     }
 
+    /// What a head's fields say about framing and the connection, read from raw fields
+    /// (`forEachField`) without making strings of them: what both readers decide by.
+    struct FramingFields {
+        var count = 0
+        var connectionClose = false
+        var connectionKeepAlive = false
+        /// Transfer codings, in order, across every `Transfer-Encoding` field: whether there is
+        /// any, and whether the last is chunked.
+        var hasCodings = false
+        var lastCodingIsChunked = false
+        /// A `Transfer-Encoding` field, even an empty one.
+        var hasTransferEncoding = false
+        var hasUpgrade = false
+        var hasExpect = false
+        var hasContentLength = false
+        var contentLength: Int?
+        /// A `Content-Length` that is not a number, or repeated (when `repeatsAgreeing` is false)
+        /// or repeated with another value.
+        var contentLengthIsInvalid = false
+        let repeatsAgreeing: Bool
+
+        init(contentLengthRepeats repeatsAgreeing: Bool) {
+            self.repeatsAgreeing = repeatsAgreeing
+        }
+
+        /// Whether the connection stays open after this message (RFC 9112 section 9.3), for
+        /// HTTP/1.`minorVersion`.
+        func keepAlive(minorVersion: Int) -> Bool {
+            minorVersion == 1 ? !connectionClose : connectionKeepAlive
+        }
+
+        mutating func read(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+            count += 1
+            if sameName(name, "connection") {
+                connectionClose = connectionClose || HTTP1Head.value(value, contains: "close")
+                connectionKeepAlive = connectionKeepAlive || HTTP1Head.value(value, contains: "keep-alive")
+            } else if sameName(name, "transfer-encoding") {
+                hasTransferEncoding = true
+                for part in value.split(separator: UInt8(ascii: ",")) {
+                    let coding = part.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+                    hasCodings = true
+                    lastCodingIsChunked = coding.elementsEqual("chunked".utf8) { ($0 | 0x20) == $1 }
+                }
+            } else if sameName(name, "content-length") {
+                hasContentLength = true
+                do throws(Malformed) {
+                    try addContentLength(value, to: &contentLength, repeats: repeatsAgreeing)
+                } catch {
+                    contentLengthIsInvalid = true
+                }
+            } else if sameName(name, "upgrade") {
+                hasUpgrade = true
+            } else if sameName(name, "expect") {
+                hasExpect = true
+            }
+        }
+    }
+
+    /// The first value of the fields called `name` (any case) in a head that was read once
+    /// already, and how many there are.
+    static func field(_ name: String, inRead head: ByteBuffer) -> (first: String?, count: Int) {
+        let lowercase = name.lowercased()
+        return head.withUnsafeReadableBytes { bytes in
+            var first: String?
+            var count = 0
+            _ = try? forEachField(bytes) { fieldName, value in
+                guard sameName(fieldName, lowercase) else { return }
+                if count == 0 { first = String(decoding: value, as: UTF8.self) }
+                count += 1
+            }
+            return (first, count)
+        }
+    }
+
     /// Whether the values of a field, comma-separated, hold `token` (lowercase; matched in any case).
     static func fields(_ fields: HTTPHeaders, _ name: String, contain token: String) -> Bool {
         fields.contains { field in sameName(field.name.utf8, name) && value(field.value.utf8, contains: token) }
@@ -123,17 +197,8 @@ enum HTTP1Head {
         }
     }
 
-    /// The single length of a body from its `Content-Length` fields; nil when there is none;
-    /// throws when it is not a number, or is repeated (with `repeats`, when repeats disagree).
-    static func contentLength(_ fields: HTTPHeaders, repeats: Bool = true) throws(Malformed) -> Int? {
-        var length: Int?
-        for field in fields where sameName(field.name.utf8, "content-length") {
-            try addContentLength(field.value.utf8, to: &length, repeats: repeats)
-        }
-        return length
-    }
-
-    /// Adds one `Content-Length` value to the length read so far (`contentLength`).
+    /// Adds one `Content-Length` value to the length read so far; throws when it is not a
+    /// number, or is repeated (with `repeats`, when repeats disagree).
     static func addContentLength(_ value: some Collection<UInt8>, to length: inout Int?, repeats: Bool = true) throws(Malformed) {
         guard !value.isEmpty, value.count <= 18, value.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             throw Malformed(reason: "an invalid Content-Length")

@@ -13,12 +13,21 @@ enum HTTP1RequestReader {
         var method: HTTPMethod
         var target: String
         var version: HTTPVersion
-        var headers: HTTPHeaders
+        /// The start line and fields as they came: made into strings only when asked for
+        /// (`headers`, `field`), since the lane reads one or two of them.
+        var fieldBytes: ByteBuffer
         /// Whether the connection stays open after the answer (RFC 9112 section 9.3).
         var keepAlive: Bool
         /// Bytes of the head, blank line included.
         var length: Int
         var bodyLength: Int
+
+        var headers: HTTPHeaders { HTTP1Head.fields(ofRead: fieldBytes) }
+
+        /// The first value of the fields called `name` (any case), and how many there are.
+        func field(_ name: String) -> (first: String?, count: Int) {
+            HTTP1Head.field(name, inRead: fieldBytes)
+        }
     }
 
     /// A request read whole: its head, and its body (a slice of the connection's bytes).
@@ -53,24 +62,22 @@ enum HTTP1RequestReader {
             case .incomplete(let searched): return bytes.count > HTTP1Head.limit ? .unframed : .incomplete(scanned: searched)
             case .bareLineFeed: return .unframed
             }
-            guard end <= HTTP1Head.limit,
-                let (startLine, fields) = try? HTTP1Head.read(UnsafeRawBufferPointer(rebasing: bytes[..<(end - 2)])),
-                fields.count <= fieldLimit,
+            guard end <= HTTP1Head.limit else { return .unframed }
+            let head = UnsafeRawBufferPointer(rebasing: bytes[..<(end - 2)])
+            var framing = HTTP1Head.FramingFields(contentLengthRepeats: false)
+            guard let startLine = try? HTTP1Head.forEachField(head, { framing.read($0, $1) }),
+                framing.count <= fieldLimit,
                 let (method, target, version) = requestLine(startLine),
-                method != .CONNECT, !fields.contains(name: "Transfer-Encoding"), !fields.contains(name: "Upgrade"),
-                !fields.contains(name: "Expect"),
-                let declared = try? HTTP1Head.contentLength(fields, repeats: false) as Int??
+                method != .CONNECT, !framing.hasTransferEncoding, !framing.hasUpgrade, !framing.hasExpect, !framing.contentLengthIsInvalid
             else { return .unframed }
             // No length and no transfer coding: no body (RFC 9112 section 6.3, point 6).
-            let bodyLength = declared ?? 0
+            let bodyLength = framing.contentLength ?? 0
             guard bodyLength <= bodyLimit else { return .unframed }
-            let keepAlive =
-                version == .http1_1
-                ? !HTTP1Head.fields(fields, "connection", contain: "close") : HTTP1Head.fields(fields, "connection", contain: "keep-alive")
             return .head(
                 Head(
-                    method: method, target: target, version: version, headers: fields, keepAlive: keepAlive, length: end,
-                    bodyLength: bodyLength))
+                    method: method, target: target, version: version,
+                    fieldBytes: buffer.getSlice(at: buffer.readerIndex, length: end - 2)!,
+                    keepAlive: framing.keepAlive(minorVersion: version == .http1_1 ? 1 : 0), length: end, bodyLength: bodyLength))
         }
     }
 

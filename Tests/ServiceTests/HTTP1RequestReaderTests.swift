@@ -36,6 +36,14 @@ import Testing
         #expect(!bare.keepAlive, "HTTP/1.0 closes unless asked to keep alive")
     }
 
+    @Test func aFieldIsReadFromTheBytesInAnyCase() throws {
+        let read = try Self.head("POST /route HTTP/1.1\r\nX-Tag: one\r\ncontent-type: application/json\r\nx-tag: two\r\n\r\n")
+        #expect(read.field("Content-Type").first == "application/json" && read.field("Content-Type").count == 1)
+        #expect(read.field("X-Tag").first == "one" && read.field("X-Tag").count == 2)
+        #expect(read.field("Idempotency-Key").first == nil && read.field("Idempotency-Key").count == 0)
+        #expect(read.headers[canonicalForm: "x-tag"] == ["one", "two"], "every field is there when asked for whole")
+    }
+
     @Test func aHeadIsIncompleteUntilItsBlankLineAndIsSearchedOnlyOnce() {
         let text = "POST /route HTTP/1.1\r\nContent-Length: 2\r\n\r\n"
         var scanned = 0
@@ -61,6 +69,7 @@ import Testing
 
     @Test(arguments: [
         "POST /route HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /route HTTP/1.1\r\nTransfer-Encoding:\r\nContent-Length: 2\r\n\r\n{}",
         "POST /route HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
         "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
         "CONNECT host:443 HTTP/1.1\r\n\r\n",
