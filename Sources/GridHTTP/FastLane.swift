@@ -73,8 +73,10 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         /// Whether the lane answers this request.
         func takes(_ request: HTTP1RequestReader.Request) -> Bool {
             guard request.head.method == method, request.head.target.utf8.elementsEqual(path.utf8) else { return false }
-            guard let contentType = request.head.field("Content-Type").first, WireJSON.isJSON(contentType) else { return false }
-            return !soleHeaders.contains { request.head.field($0).count > 1 }
+            // `soleHeaders` starts with Content-Type (`init`): read once for both checks.
+            let contentType = request.head.field("Content-Type")
+            guard let type = contentType.first, contentType.count == 1, WireJSON.isJSON(type) else { return false }
+            return !soleHeaders.dropFirst().contains { request.head.field($0).count > 1 }
         }
     }
 

@@ -1,6 +1,12 @@
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The head of an HTTP/1.x message (start line, header fields, blank line), found and read
 /// from raw bytes: what `HTTP1AnswerReader` and `HTTP1RequestReader` share. Strict where
 /// RFC 9112 says a recipient must refuse (whitespace before a colon, names that are not
@@ -100,10 +106,11 @@ enum HTTP1Head {
         }
 
         mutating func next() -> UnsafeRawBufferPointer? {
-            guard position < bytes.count else { return nil }
+            guard position < bytes.count, let base = bytes.baseAddress else { return nil }
             let start = position
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            // memchr: the byte-at-a-time search showed in the profile.
+            let end =
+                memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start).map { UnsafeRawPointer($0) - base } ?? bytes.count
             position = end + 1
             let lineEnd = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
             return UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd])
@@ -175,9 +182,20 @@ enum HTTP1Head {
         return head.withUnsafeReadableBytes { bytes in
             var first: String?
             var count = 0
-            _ = try? forEachField(bytes) { fieldName, value in
-                guard sameName(fieldName, lowercase) else { return }
-                if count == 0 { first = String(decoding: value, as: UTF8.self) }
+            // Checked when it was read: only names and values are looked for here.
+            var lines = Lines(bytes)
+            _ = lines.next()
+            while let line = lines.next() {
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
+                    sameName(UnsafeRawBufferPointer(rebasing: line[..<colon]), lowercase)
+                else { continue }
+                if count == 0 {
+                    var start = colon + 1
+                    var end = line.count
+                    while start < end, isSpace(line[start]) { start += 1 }
+                    while end > start, isSpace(line[end - 1]) { end -= 1 }
+                    first = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+                }
                 count += 1
             }
             return (first, count)
