@@ -43,7 +43,9 @@ public struct RoutingPool: CandidatePool {
         self.admittingLoads = admittingLoads
         self.tried = tried
         var triedAdmitting = 0
-        for slot in Set(tried) where entries.indices.contains(slot) && entries[slot].admits { triedAdmitting += 1 }
+        if !tried.isEmpty {
+            for slot in Set(tried) where entries.indices.contains(slot) && entries[slot].admits { triedAdmitting += 1 }
+        }
         eligibleCount = admitting - triedAdmitting
     }
 

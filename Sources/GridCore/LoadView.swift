@@ -145,12 +145,14 @@ public struct LoadView: Sendable {
 
     mutating func refresh(_ index: Int) {
         count(routing[index], as: -1)
-        let substation = substations[index]
+        // Read in place: a copy of the whole entry (its figures and pending dispatches) for every
+        // car showed in the profile.
         let routable =
-            substation.health.isUp && !substation.drained && !substation.retired && !substation.vacant && substation.figures != nil
+            substations[index].health.isUp && !substations[index].drained && !substations[index].retired && !substations[index].vacant
+            && substations[index].figures != nil
         routing[index] = RoutingEntry(
-            effectiveLoad: substation.effectiveLoad + slowStartPenalty(index), routable: routable,
-            admits: routable && substation.seemsToAdmit)
+            effectiveLoad: substations[index].effectiveLoad + slowStartPenalty(index), routable: routable,
+            admits: routable && substations[index].seemsToAdmit)
         count(routing[index], as: 1)
         admittingLoads[index] = routing[index].admits ? routing[index].effectiveLoad : .infinity
     }

@@ -48,20 +48,25 @@ public struct RoutingAttempt: Sendable {
             stop = .attemptLimit
             return nil
         }
-        let pool = view.pool(excluding: tried)
-        guard pool.eligibleCount > 0 else {
-            stop = .noneCanAdmit
-            return nil
+        let candidate: RoutingCandidate
+        do {
+            // The pool shares the view's arrays: it is gone before `reserve` changes them, which
+            // would otherwise copy them.
+            let pool = view.pool(excluding: tried)
+            guard pool.eligibleCount > 0 else {
+                stop = .noneCanAdmit
+                return nil
+            }
+            if !tried.isEmpty && !budget.spendRetry(at: time) {
+                stop = .retryBudget
+                return nil
+            }
+            guard let slot = policy.choose(in: pool, using: &generator) else {
+                stop = .noneCanAdmit
+                return nil
+            }
+            candidate = RoutingCandidate(substation: slot, effectiveLoad: pool.effectiveLoad(slot))
         }
-        if !tried.isEmpty && !budget.spendRetry(at: time) {
-            stop = .retryBudget
-            return nil
-        }
-        guard let slot = policy.choose(in: pool, using: &generator) else {
-            stop = .noneCanAdmit
-            return nil
-        }
-        let candidate = RoutingCandidate(substation: slot, effectiveLoad: pool.effectiveLoad(slot))
         tried.append(candidate.substation)
         let ticket = accountsOwnDispatches ? view.reserve(candidate.substation, powerKW: powerKW) : nil
         current = (candidate.substation, ticket)
