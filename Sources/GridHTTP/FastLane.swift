@@ -156,7 +156,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        executor = EventLoopTaskExecutor(loop: context.eventLoop)
+        executor = EventLoopTaskExecutor.shared(for: context.eventLoop)
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
