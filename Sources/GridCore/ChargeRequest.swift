@@ -48,7 +48,7 @@ extension ChargeRequest {
         // Unknown keys are looked for only when the known ones do not account for every key
         // (in a valid body they do), without hashing every key again.
         let known = [vehicleIdValue, energyValue, powerValue, departureValue].reduce(0) { $0 + ($1 == nil ? 0 : 1) }
-        if fields.count > known + others.count(where: { fields[$0] != nil }) {
+        if fields.count > known + others.count(where: { !fieldNames.contains($0) && fields[$0] != nil }) {
             for key in fields.keys.filter({ !fieldNames.contains($0) && !others.contains($0) }).sorted() {
                 errors.append(FieldError(field: key, message: "is not a field of a charge request"))
             }

@@ -89,14 +89,12 @@ public struct StrictJSONParser {
             guard current == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
             let keyOffset = position
             let key = try string()
+            guard fields[key] == nil else { throw JSONSyntaxError(message: "duplicate key \"\(key)\"", offset: keyOffset) }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             position += 1
             skipWhitespace()
-            // One hash of the key: stored, and refused if it was there already.
-            guard fields.updateValue(try value(), forKey: key) == nil else {
-                throw JSONSyntaxError(message: "duplicate key \"\(key)\"", offset: keyOffset)
-            }
+            fields[key] = try value()
             skipWhitespace()
             switch current {
             case UInt8(ascii: ",")?: position += 1

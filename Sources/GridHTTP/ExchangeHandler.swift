@@ -73,6 +73,8 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     /// exchange cost about 4% of the balancer's user time.
     private var timer: (callback: NIOScheduledCallback, at: NIODeadline)?
     private var reader: HTTP1AnswerReader
+    /// Exchanges started on this link, to tell a late callback's exchange from the current one.
+    private var exchanges = 0
 
     init(answerLimit: Int) {
         self.answerLimit = answerLimit
@@ -107,8 +109,25 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
         pending = exchange.answer
         deadline = exchange.deadline
         reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.requestIsHead)
-        // A failed write closes the channel, which fails the exchange (`channelInactive`).
+        exchanges &+= 1
         context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
+        if Self.unsentBytes(context) > 0 {
+            // Rare: the request did not all fit in the socket at once. An empty write behind it
+            // completes once it has all left, or fails (before `channelInactive`) if it cannot,
+            // which fails the exchange even if an answer read until the close then completes.
+            let number = exchanges
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.assumeIsolated().whenFailure { [self] error in
+                guard exchanges == number, pending != nil else { return }
+                fail(context, UpstreamFailure.unreachable("the request could not be written: \(error)"))
+            }
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
+        }
+    }
+
+    /// Bytes written to the channel that have not reached the socket yet.
+    private static func unsentBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Makes sure the link's timer fires at `deadline` or before.
@@ -163,7 +182,7 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     private func complete(_ whole: HTTP1AnswerReader.Answer, context: ChannelHandlerContext) {
         // An answer that came before the whole request left (an early 4xx): the link is not
         // reused, or the rest of this request would reach the server ahead of the next one.
-        let unsent = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        let unsent = Self.unsentBytes(context)
         let response = UpstreamResponse(status: whole.status, head: whole.head, body: whole.body)
         finish(.success(ExchangeAnswer(response: response, keepAlive: whole.keepAlive && unsent == 0)))
     }

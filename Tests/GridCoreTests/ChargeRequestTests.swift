@@ -34,6 +34,22 @@ import Testing
         #expect(failure.errors.map(\.field) == [field])
     }
 
+    /// Unknown keys are found however the caller's own fields overlap the request's.
+    @Test func unknownKeysAreNamedBesideTheCallersOwnFields() {
+        var fields = Self.valid
+        fields["id"] = .string("o-1")
+        fields["color"] = .string("red")
+        for allowing: Set<String> in [["id"], ["id", "vehicleId"], ["vehicleId", "energyKWh", "id", "other"]] {
+            guard case .failure(let failure) = ChargeRequest.validate(Self.body(fields), alsoAllowing: allowing) else {
+                Issue.record("an unknown key was accepted, allowing \(allowing)")
+                continue
+            }
+            #expect(failure.errors.map(\.field) == ["color"])
+        }
+        fields["color"] = nil
+        #expect((try? ChargeRequest.validate(Self.body(fields), alsoAllowing: ["id"]).get()) != nil)
+    }
+
     @Test func edgesOfTheRangesAreAccepted() throws {
         var fields = Self.valid
         fields["vehicleId"] = .string(String(repeating: "a", count: 64))

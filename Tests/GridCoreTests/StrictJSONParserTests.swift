@@ -18,6 +18,7 @@ import Testing
 
     @Test(arguments: [
         (#"{"energyKWh": 30, "energyKWh": 5}"#, "duplicate key \"energyKWh\""),
+        (#"{"energyKWh": 30, "energyKWh": }"#, "duplicate key \"energyKWh\""),
         (#"{"energyKWh": NaN}"#, "unexpected character"),
         (#"{"energyKWh": Infinity}"#, "unexpected character"),
         (#"{"energyKWh": 1e999}"#, "number out of range"),
