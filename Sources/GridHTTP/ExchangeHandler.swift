@@ -75,6 +75,9 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     private var reader: HTTP1AnswerReader
     /// Exchanges started on this link, to tell a late callback's exchange from the current one.
     private var exchanges = 0
+    /// Whether the pending exchange's request has all left for the socket. Asked of the channel
+    /// once per exchange, just after the write (its options are not cheap to ask).
+    private var requestLeft = false
 
     init(answerLimit: Int) {
         self.answerLimit = answerLimit
@@ -111,15 +114,19 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
         reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.requestIsHead)
         exchanges &+= 1
         context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
-        if Self.unsentBytes(context) > 0 {
+        requestLeft = Self.unsentBytes(context) == 0
+        if !requestLeft {
             // Rare: the request did not all fit in the socket at once. An empty write behind it
             // completes once it has all left, or fails (before `channelInactive`) if it cannot,
             // which fails the exchange even if an answer read until the close then completes.
             let number = exchanges
             let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.assumeIsolated().whenFailure { [self] error in
+            written.futureResult.assumeIsolated().whenComplete { [self] result in
                 guard exchanges == number, pending != nil else { return }
-                fail(context, UpstreamFailure.unreachable("the request could not be written: \(error)"))
+                switch result {
+                case .success: requestLeft = true
+                case .failure(let error): fail(context, UpstreamFailure.unreachable("the request could not be written: \(error)"))
+                }
             }
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
         }
@@ -182,9 +189,8 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     private func complete(_ whole: HTTP1AnswerReader.Answer, context: ChannelHandlerContext) {
         // An answer that came before the whole request left (an early 4xx): the link is not
         // reused, or the rest of this request would reach the server ahead of the next one.
-        let unsent = Self.unsentBytes(context)
         let response = UpstreamResponse(status: whole.status, head: whole.head, body: whole.body)
-        finish(.success(ExchangeAnswer(response: response, keepAlive: whole.keepAlive && unsent == 0)))
+        finish(.success(ExchangeAnswer(response: response, keepAlive: whole.keepAlive && requestLeft)))
     }
 
     /// Resumes the pending exchange, if any (the timer stays armed for the next one).
