@@ -32,9 +32,10 @@ struct Dispatcher: Sendable {
         var attempt = RoutingAttempt(powerKW: order.request.maxPowerKW, maxAttempts: configuration.maxAttempts)
         var refusals: [String] = []
         var unconfirmedUndo = false
-        while ContinuousClock.now - start < configuration.routeDeadline, let decision = state.decide(&attempt) {
+        while case let remaining = configuration.routeDeadline - (ContinuousClock.now - start), remaining > .zero,
+            let decision = state.decide(&attempt)
+        {
             if attempt.attempts > 1 { metrics.retries.increment() }
-            let remaining = configuration.routeDeadline - (ContinuousClock.now - start)
             do throws(UpstreamFailure) {
                 let answer = try await client.order(order, at: decision.url, timeout: min(configuration.dispatchTimeout, remaining))
                 metrics.called(substation: decision.substationLabel, outcome: .init(status: answer.status))

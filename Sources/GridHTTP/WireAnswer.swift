@@ -12,8 +12,11 @@ public struct WireAnswer: Sendable {
     public var body: ByteBuffer
 
     public init(status: HTTPResponse.Status, contentType: String, body: ByteBuffer) {
-        self.init(status: status, headers: [.contentType: contentType], body: body)
+        // The common JSON answer shares one set of fields (copied, not built, per answer).
+        self.init(status: status, headers: contentType == "application/json" ? Self.json : [.contentType: contentType], body: body)
     }
+
+    private static let json: HTTPFields = [.contentType: "application/json"]
 
     public init(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) {
         self.status = status
