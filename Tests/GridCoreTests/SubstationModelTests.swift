@@ -165,9 +165,13 @@ import Testing
         #expect(restored.session(id: "small")?.status == .completed)
     }
 
-    @Test func neverOverloadsTheTransformerUnderRandomTraffic() {
+    /// Under every allocation (the substations run the receding-horizon one), with the base load
+    /// high enough that power is short.
+    @Test(arguments: PowerAllocation.allCases) func neverOverloadsTheTransformerUnderRandomTraffic(_ allocation: PowerAllocation) {
         var generator = SeededGenerator(seed: 11)
-        var model = Self.model(capacity: 250, points: 12, baseLoad: 0.5)
+        var model = SubstationModel(
+            spec: SubstationSpec(id: "S1", capacityKW: 250, chargingPoints: 12, pointMaxKW: 50),
+            baseLoad: BaseLoadCurve(capacityKW: 250, meanFraction: 0.5, seed: 1), now: 0, allocation: allocation)
         var time = 0.0
         for index in 0..<3_000 {
             time += Double.random(in: 0...120, using: &generator)
