@@ -82,6 +82,19 @@ public struct Upstream: Sendable {
         try await send(method, url, jsonBuffer: body.map { ByteBuffer(bytes: $0) }, headers: headers, timeout: timeout)
     }
 
+    /// A JSON body to an address the caller split once (`HTTPEndpoint.split`), for requests sent
+    /// again and again to the same place (a balancer's orders to a substation); nil when this
+    /// process has no keep-alive client (then send by URL).
+    public func send(
+        _ method: HTTPMethod, to address: (endpoint: HTTPEndpoint, target: String), jsonBuffer body: ByteBuffer, timeout: Duration
+    ) async throws(UpstreamFailure) -> UpstreamResponse? {
+        guard let keepAlive else { return nil }
+        return try await keepAlive.send(
+            method, to: address.endpoint, target: address.target, headers: Self.jsonHeaders, body: body, timeout: timeout)
+    }
+
+    private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json"]
+
     public func send(
         _ method: HTTPMethod, _ url: String, jsonBuffer body: ByteBuffer?, headers: HTTPHeaders = [:], timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
