@@ -11,8 +11,8 @@ import NIOHTTPTypesHTTP1
 /// middleware chain and a response writer, and runs its handler on the concurrency pool, so a
 /// request that calls another service hops pool -> loop -> pool -> loop. Here the route's answers
 /// are computed by one task per connection (fed through a `LaneMailbox`) whose executor
-/// preference is the connection's own loop (`EventLoopTaskExecutor`), so its upstream links (`KeepAliveClient` picks the current loop)
-/// and its answer stay on one thread. The lane reads its requests with `HTTP1RequestReader` and
+/// preference is the connection's own loop (`EventLoopTaskExecutor`), so its upstream links
+/// (`KeepAliveClient` picks the current loop) and its answer stay on one thread. The lane reads its requests with `HTTP1RequestReader` and
 /// writes its answers as bytes, skipping NIO's HTTP/1 decoder and encoder too (README, Performance).
 ///
 /// The lane answers a request only when it is `route`'s method and path with a JSON body of
@@ -20,9 +20,9 @@ import NIOHTTPTypesHTTP1
 /// router: answers leave in the order requests came (HTTP/1.1 pipelining). Other requests' bytes
 /// go to the router's decoder whole, one request at a time. From bytes the lane does not frame
 /// (chunked bodies, `Expect`, upgrades, anything malformed), a request after which the router
-/// closes, or a router answer that closes, every byte is the router's. Requests read while the lane answers wait until its
-/// answer is written, and reading pauses then. Errors, the client's end of input and shutdown
-/// wait behind the lane's answer.
+/// closes, or a router answer that closes, every byte is the router's. Requests read while the
+/// lane answers wait until its answer is written, and reading pauses then. Errors, the client's
+/// end of input and shutdown wait behind the lane's answer.
 ///
 /// Hummingbird's `idleTimeout` must stay off with a lane: its connection state handler sits
 /// behind the lane and never sees the lane's requests, so it would close busy connections.

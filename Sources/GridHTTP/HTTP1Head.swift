@@ -79,21 +79,27 @@ enum HTTP1Head {
         var lines = Lines(head)
         guard let startLine = lines.next(), !startLine.isEmpty else { throw Malformed(reason: "an empty start line") }
         while let line = lines.next() {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw Malformed(reason: "a header field without a colon") }
-            guard colon > 0, line[..<colon].allSatisfy(isTokenByte) else {
+            guard let (name, value) = split(field: line) else { throw Malformed(reason: "a header field without a colon") }
+            guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
                 throw Malformed(reason: "a header field name that is not a token")
             }
-            var valueStart = colon + 1
-            var valueEnd = line.count
-            while valueStart < valueEnd, isSpace(line[valueStart]) { valueStart += 1 }
-            while valueEnd > valueStart, isSpace(line[valueEnd - 1]) { valueEnd -= 1 }
             // RFC 9110 section 5.5: no control characters but HTAB in a value.
-            guard line[valueStart..<valueEnd].allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
+            guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
                 throw Malformed(reason: "a control character in a header field value")
             }
-            body(UnsafeRawBufferPointer(rebasing: line[..<colon]), UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
+            body(name, value)
         }
         return startLine
+    }
+
+    /// A field line's name, and its value without the spaces around it; nil without a colon.
+    static func split(field line: UnsafeRawBufferPointer) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)? {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        var valueStart = colon + 1
+        var valueEnd = line.count
+        while valueStart < valueEnd, isSpace(line[valueStart]) { valueStart += 1 }
+        while valueEnd > valueStart, isSpace(line[valueEnd - 1]) { valueEnd -= 1 }
+        return (UnsafeRawBufferPointer(rebasing: line[..<colon]), UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
     }
 
     /// The lines of a head, each without its line end.
@@ -186,16 +192,8 @@ enum HTTP1Head {
             var lines = Lines(bytes)
             _ = lines.next()
             while let line = lines.next() {
-                guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
-                    sameName(UnsafeRawBufferPointer(rebasing: line[..<colon]), lowercase)
-                else { continue }
-                if count == 0 {
-                    var start = colon + 1
-                    var end = line.count
-                    while start < end, isSpace(line[start]) { start += 1 }
-                    while end > start, isSpace(line[end - 1]) { end -= 1 }
-                    first = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
-                }
+                guard let (fieldName, value) = split(field: line), sameName(fieldName, lowercase) else { continue }
+                if count == 0 { first = String(decoding: value, as: UTF8.self) }
                 count += 1
             }
             return (first, count)
