@@ -8,7 +8,11 @@ final class ServiceProcess: Sendable {
     let name: String
     let url: String
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
+    private let logFile: URL
+    /// The read end of the service's standard output: kept open while it runs (closed, the service's
+    /// next line would meet a broken pipe).
+    private let output: FileHandle
 
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
@@ -21,8 +25,9 @@ final class ServiceProcess: Sendable {
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         // The runner is `<bin>/smartgridPackageTests.xctest` (a file on Linux, a bundle's binary elsewhere).
         var folder = runner.deletingLastPathComponent()
-        while !folder.path.isEmpty, folder.path != "/", folder.pathExtension == "xctest" || folder.lastPathComponent == "MacOS"
-            || folder.lastPathComponent == "Contents"
+        while !folder.path.isEmpty, folder.path != "/",
+            folder.pathExtension == "xctest" || folder.lastPathComponent == "MacOS"
+                || folder.lastPathComponent == "Contents"
         {
             folder = folder.deletingLastPathComponent()
         }
@@ -35,11 +40,13 @@ final class ServiceProcess: Sendable {
         return directory
     }()
 
-    private init(name: String, url: String, port: Int, process: Process) {
+    private init(name: String, url: String, port: Int, process: ChildProcess, logFile: URL, output: FileHandle) {
         self.name = name
         self.url = url
         self.port = port
         self.process = process
+        self.logFile = logFile
+        self.output = output
     }
 
     /// Starts `smartgrid <arguments>` and waits (at most 30 s) for it to say where it listens.
@@ -51,18 +58,26 @@ final class ServiceProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw StartFailure(description: "no smartgrid binary at \(binary.path): run `swift build` first")
         }
-        let process = Process()
-        process.executableURL = executable ?? binary
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
         let logFile = logDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: logFile)
+        // Standard output comes through a pipe (the "listening on" line), closed on exec so that
+        // other children do not keep it open.
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw StartFailure(description: "pipe: \(String(cString: strerror(errno)))") }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        let output = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
+        let process: ChildProcess
+        do {
+            process = try ChildProcess.spawn(
+                [(executable ?? binary).path] + arguments, output: .descriptor(ends[1]), error: .file(logFile.path))
+            close(ends[1])
+        } catch {
+            close(ends[1])
+            throw error
+        }
 
         let listening = AsyncStream<String>.makeStream()
         let buffer = Mutex(Data())
-        output.fileHandleForReading.readabilityHandler = { handle in
+        output.readabilityHandler = { handle in
             let chunk = handle.availableData
             if chunk.isEmpty {
                 handle.readabilityHandler = nil
@@ -81,7 +96,6 @@ final class ServiceProcess: Sendable {
                 listening.continuation.finish()
             }
         }
-        try process.run()
         let url = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask { await listening.stream.first { _ in true } }
             group.addTask {
@@ -93,30 +107,37 @@ final class ServiceProcess: Sendable {
             return first
         }
         guard let url, let port = URLComponents(string: url)?.port else {
-            process.terminate()
+            process.send(SIGKILL)
             throw StartFailure(description: "\(name) did not start listening (log: \(logFile.path))")
         }
-        return ServiceProcess(name: name, url: url, port: port, process: process)
+        return ServiceProcess(name: name, url: url, port: port, process: process, logFile: logFile, output: output)
     }
 
     /// SIGKILL: no goodbye, as when a machine dies.
     func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
         if !waitSynchronously(upTo: .seconds(10)) {
-            Issue.record("\(name) (pid \(process.processIdentifier)) did not die within 10 s of SIGKILL")
+            Issue.record("\(name) (pid \(process.pid)) did not die within 10 s of SIGKILL")
         }
     }
 
-    /// A graceful stop, bounded: SIGTERM, `grace` to exit, then SIGKILL and a recorded issue.
-    /// The exit status (a SIGKILLed process reports its signal).
+    /// A graceful stop, bounded: SIGTERM, `grace` to exit, then SIGKILL and a recorded issue
+    /// with the end of the service's log.
+    /// The exit status (a SIGKILLed process reports its signal; -1 if it could not be stopped).
     @discardableResult
     func stop(grace: Duration = .seconds(15)) -> Int32 {
-        if process.isRunning { process.terminate() }
+        process.send(SIGTERM)
         if !waitSynchronously(upTo: grace) {
-            Issue.record("\(name) (pid \(process.processIdentifier)) ignored SIGTERM for \(grace): killed")
+            Issue.record("\(name) (pid \(process.pid)) ignored SIGTERM for \(grace): killed. Its log ends:\n\(logTail())")
             kill()
         }
-        return process.terminationStatus
+        return process.terminationStatus ?? -1
+    }
+
+    /// The last lines of the service's standard error.
+    func logTail(lines: Int = 30) -> String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? "(no log at \(logFile.path))"
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
     /// Polls until the process has exited, at most `limit`; whether it did.
@@ -128,7 +149,7 @@ final class ServiceProcess: Sendable {
 
     /// SIGTERM without waiting: the service begins a graceful stop.
     func beginStop() {
-        if process.isRunning { process.terminate() }
+        process.send(SIGTERM)
     }
 
     /// Waits (at most `limit`) for the process to exit: its status and how long it took, or nil
@@ -138,19 +159,12 @@ final class ServiceProcess: Sendable {
         while process.isRunning, ContinuousClock.now - start < limit {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        guard !process.isRunning else {
+        guard let status = process.terminationStatus else {
             kill()
             return nil
         }
-        return (process.terminationStatus, ContinuousClock.now - start)
+        return (status, ContinuousClock.now - start)
     }
 
     var isRunning: Bool { process.isRunning }
-
-    deinit {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            _ = waitSynchronously(upTo: .seconds(10))
-        }
-    }
 }

@@ -41,34 +41,15 @@ enum TestDatabase {
         if action == "stop" { arguments += ["-m", "fast"] }
         if let log = environment["SMARTGRID_TEST_PG_LOG"], action == "start" { arguments += ["-l", log] }
         arguments.append(action)
-        // Spawned and waited for by pid, output to a file: the server that `start` leaves running
-        // inherits the child's descriptors (a pipe would never close), and Foundation's Process
-        // was seen to leave this child unreaped.
+        // Output to a file: the server that `start` leaves running inherits the child's
+        // descriptors, so a pipe would never close.
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("pg_ctl-\(UUID().uuidString.prefix(8)).out")
         defer { try? FileManager.default.removeItem(at: output) }
         let command = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", pgCtl] + arguments : [pgCtl] + arguments
-        let status = try spawnAndWait(command, output: output.path)
+        let status = try ChildProcess.spawn(command, output: .file(output.path)).waitUntilExit()
         guard status == 0 else {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             throw Missing(description: "pg_ctl \(action) failed (\(status)): \(text)")
         }
-    }
-
-    /// Runs `command` (an absolute path and its arguments) to completion; its exit status.
-    private static func spawnAndWait(_ command: [String], output: String) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = command.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
-        guard spawned == 0 else { throw Missing(description: "cannot run \(command[0]): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        return (status >> 8) & 0xff
     }
 }
