@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// Not Foundation's `Process`, which on Linux was seen to miss a child's exit for good and which
 /// hands the child the spawning thread's signal mask (a Dispatch worker's: SIGTERM blocked).
-/// Here the child starts with no signal blocked and default handlers, as from a shell, and its
-/// exit is read with `waitpid`, which no descriptor the child passes on can delay.
+/// Here the child starts with no signal blocked and default handlers, as from a shell, with only
+/// the three standard descriptors, and its exit is read with `waitpid`, which no descriptor the
+/// child passes on can delay.
 final class ChildProcess: Sendable {
     let pid: pid_t
     /// The raw wait status, once the child is reaped.
@@ -35,6 +36,9 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         redirect(&actions, 1, to: output)
         if let error { redirect(&actions, 2, to: error) } else { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
+        // Nothing else passes to the child: a descriptor of another child (Foundation's exit
+        // socket of a tool run meanwhile, say) kept open here would hide that child's exit.
+        if let closeFrom = addCloseFrom { _ = closeFrom(&actions, 3) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -55,6 +59,13 @@ final class ChildProcess: Sendable {
             throw SpawnFailure(description: "cannot run \(command[0]): \(String(cString: strerror(spawned)))")
         }
         return ChildProcess(pid: pid)
+    }
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not import.
+    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: AddCloseFrom.self)
     }
 
     private static func redirect(_ actions: inout posix_spawn_file_actions_t, _ target: Int32, to output: Output) {

@@ -37,4 +37,18 @@ struct ChildProcessTests {
             try ChildProcess.spawn(["/no/such/program"], output: .file(Self.output))
         }
     }
+
+    @Test func aChildGetsOnlyTheStandardDescriptors() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { for end in ends { close(end) } }
+        let listing = FileManager.default.temporaryDirectory.appendingPathComponent("child-process-fds-\(getpid()).out")
+        defer { try? FileManager.default.removeItem(at: listing) }
+        // `ls` opens one descriptor of its own to read the folder.
+        let status = try ChildProcess.spawn(["/bin/ls", "/proc/self/fd"], output: .file(listing.path)).waitUntilExit()
+        #expect(status == 0)
+        let descriptors = try String(contentsOf: listing, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+        #expect(!descriptors.contains(ends[0]) && !descriptors.contains(ends[1]), "inherited: \(descriptors)")
+        #expect(descriptors.count <= 4, "descriptors: \(descriptors)")
+    }
 }
