@@ -101,16 +101,11 @@ struct BalancerRoutes: Sendable {
     /// `POST /route` from a body read whole to its answer: the one code both lanes answer with
     /// (`FastLane` on the event loop, and the router for requests the lane leaves to it).
     func route(contentType: String?, body: ByteBuffer) async -> WireAnswer {
-        let json: JSONValue
+        let order: SessionOrder
         do throws(Problem) {
-            json = try WireJSON.readObject(contentType: contentType, body: body)
+            order = try SessionOrder.read(contentType: contentType, body: body, newID: { RandomUUID.text() })
         } catch {
             return WireAnswer(error)
-        }
-        let order: SessionOrder
-        switch SessionOrder.validate(json, newID: { RandomUUID.text() }) {
-        case .success(let valid): order = valid
-        case .failure(let failure): return WireAnswer(Problem.invalidRequest(failure.errors))
         }
         switch await dispatcher.place(order) {
         case .admitted(let answer, _):

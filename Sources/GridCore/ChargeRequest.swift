@@ -23,21 +23,39 @@ public struct ChargeRequest: Codable, Equatable, Sendable {
 }
 
 extension ChargeRequest {
-    /// Validates a parsed JSON body field by field (CONTRACT section 3) and reports every problem at once.
     /// The fields a charge request has.
     static let fieldNames: Set<String> = ["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes"]
 
-    /// Validates a body, reporting every bad field at once; `alsoAllowing` names fields a caller
+    /// Validates a parsed body field by field (CONTRACT section 3), reporting every bad field at
+    /// once; `alsoAllowing` names fields a caller
     /// reads itself (an order's `id`), which are not reported as unknown.
     public static func validate(_ json: JSONValue, alsoAllowing others: Set<String> = []) -> Result<ChargeRequest, ValidationFailure> {
         guard case .object(let fields) = json else {
             return .failure(ValidationFailure([FieldError(field: "body", message: "must be a JSON object, got \(json.typeName)")]))
         }
-        var errors: [FieldError] = []
         let vehicleIdValue = fields["vehicleId"]
         let energyValue = fields["energyKWh"]
         let powerValue = fields["maxPowerKW"]
         let departureValue = fields["departureMinutes"]
+        // Unknown keys are looked for only when the known ones do not account for every key
+        // (in a valid body they do), without hashing every key again.
+        var unknownKeys: [String] = []
+        let known = [vehicleIdValue, energyValue, powerValue, departureValue].reduce(0) { $0 + ($1 == nil ? 0 : 1) }
+        if fields.count > known + others.count(where: { !fieldNames.contains($0) && fields[$0] != nil }) {
+            unknownKeys = fields.keys.filter({ !fieldNames.contains($0) && !others.contains($0) }).sorted()
+        }
+        return validate(
+            vehicleId: vehicleIdValue, energyKWh: energyValue, maxPowerKW: powerValue, departureMinutes: departureValue,
+            unknownKeys: unknownKeys)
+    }
+
+    /// The checks of `validate(_:alsoAllowing:)` on the values of the four fields (nil: absent),
+    /// given the body's keys that are not fields, sorted. Errors come in the same order.
+    public static func validate(
+        vehicleId vehicleIdValue: JSONValue?, energyKWh energyValue: JSONValue?, maxPowerKW powerValue: JSONValue?,
+        departureMinutes departureValue: JSONValue?, unknownKeys: [String] = []
+    ) -> Result<ChargeRequest, ValidationFailure> {
+        var errors: [FieldError] = []
         let vehicleId = validateVehicleId(vehicleIdValue, errors: &errors)
         let energy = validateNumber(energyValue, field: "energyKWh", range: energyRange, errors: &errors)
         let power = validateNumber(powerValue, field: "maxPowerKW", range: maxPowerRange, errors: &errors)
@@ -45,13 +63,8 @@ extension ChargeRequest {
         if let departureValue, departureValue != .null {
             departure = validateNumber(departureValue, field: "departureMinutes", range: departureRange, errors: &errors)
         }
-        // Unknown keys are looked for only when the known ones do not account for every key
-        // (in a valid body they do), without hashing every key again.
-        let known = [vehicleIdValue, energyValue, powerValue, departureValue].reduce(0) { $0 + ($1 == nil ? 0 : 1) }
-        if fields.count > known + others.count(where: { !fieldNames.contains($0) && fields[$0] != nil }) {
-            for key in fields.keys.filter({ !fieldNames.contains($0) && !others.contains($0) }).sorted() {
-                errors.append(FieldError(field: key, message: "is not a field of a charge request"))
-            }
+        for key in unknownKeys {
+            errors.append(FieldError(field: key, message: "is not a field of a charge request"))
         }
         guard errors.isEmpty, let vehicleId, let energy, let power else {
             return .failure(ValidationFailure(errors))

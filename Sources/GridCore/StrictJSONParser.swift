@@ -25,6 +25,83 @@ public struct StrictJSONParser {
         return value
     }
 
+    /// The keys a flat object may have, as bytes to compare keys with.
+    public struct FlatKeys: Sendable {
+        let names: [[UInt8]]
+        public var count: Int { names.count }
+
+        public init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
+
+        func index(of key: UnsafeRawBufferPointer) -> Int? {
+            names.firstIndex { $0.count == key.count && $0.elementsEqual(key) }
+        }
+    }
+
+    /// The values of a flat object's keys, in the order of `keys` (nil: absent), read without a
+    /// tree. Nil unless the bytes are one JSON object whose keys are among `keys`, each at most once
+    /// and without escapes, and whose values are plain strings (printable ASCII, no escapes),
+    /// numbers, true, false or null. The caller reads any other body with `parse`, which reports
+    /// what is wrong with it; on every body this accepts, the two read the same values.
+    public static func flatObject(_ bytes: UnsafeRawBufferPointer, keys: FlatKeys) -> [JSONValue?]? {
+        var parser = StrictJSONParser(bytes: bytes)
+        return (try? parser.flatObject(keys)) ?? nil
+    }
+
+    private mutating func flatObject(_ keys: FlatKeys) throws(JSONSyntaxError) -> [JSONValue?]? {
+        skipWhitespace()
+        guard current == UInt8(ascii: "{") else { return nil }
+        position += 1
+        var values = [JSONValue?](repeating: nil, count: keys.count)
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            position += 1
+        } else {
+            fields: while true {
+                skipWhitespace()
+                guard current == UInt8(ascii: "\""), let key = plainString(),
+                    let index = keys.index(of: UnsafeRawBufferPointer(rebasing: bytes[key])), values[index] == nil
+                else { return nil }
+                skipWhitespace()
+                guard current == UInt8(ascii: ":") else { return nil }
+                position += 1
+                skipWhitespace()
+                switch current {
+                case UInt8(ascii: "\"")?:
+                    guard let text = plainString() else { return nil }
+                    values[index] = .string(self.text(text))
+                case UInt8(ascii: "t")?: values[index] = try literal("true", .bool(true))
+                case UInt8(ascii: "f")?: values[index] = try literal("false", .bool(false))
+                case UInt8(ascii: "n")?: values[index] = try literal("null", .null)
+                case let byte? where byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte): values[index] = .number(try number())
+                default: return nil
+                }
+                skipWhitespace()
+                switch current {
+                case UInt8(ascii: ",")?: position += 1
+                case UInt8(ascii: "}")?:
+                    position += 1
+                    break fields
+                default: return nil
+                }
+            }
+        }
+        skipWhitespace()
+        return position == bytes.count ? values : nil
+    }
+
+    /// The range of a string's characters when they are printable ASCII without escapes (past its
+    /// closing quote then); nil otherwise.
+    private mutating func plainString() -> Range<Int>? {
+        let start = position + 1
+        var end = start
+        while end < bytes.count, bytes[end] >= 0x20, bytes[end] < 0x80, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") {
+            end += 1
+        }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        position = end + 1
+        return start..<end
+    }
+
     private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GridCore
+import NIOCore
 
 /// A charging session as the substation, the balancer and the gateway show it (CONTRACT section 3).
 public struct SessionResource: Codable, Equatable, Sendable {
@@ -61,22 +62,56 @@ public struct SessionOrder: Codable, Equatable, Sendable {
         guard case .object(let fields) = json else {
             return ChargeRequest.validate(json).map { SessionOrder(id: newID(), request: $0) }
         }
+        return validate(id: fields["id"], request: ChargeRequest.validate(json, alsoAllowing: Self.idField), newID: newID)
+    }
+
+    /// An order's keys, for reading a plain body without a tree.
+    private static let flatKeys = StrictJSONParser.FlatKeys(["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes", "id"])
+
+    /// Validates a body read straight from its bytes, as `validate(_:newID:)` does the parsed
+    /// body, when it has the plain shape orders have (`StrictJSONParser.flatObject`); nil for
+    /// any other body, which the caller parses and validates whole.
+    public static func validate(plain bytes: UnsafeRawBufferPointer, newID: () -> String) -> Result<SessionOrder, ValidationFailure>? {
+        guard let values = StrictJSONParser.flatObject(bytes, keys: flatKeys) else { return nil }
+        let request = ChargeRequest.validate(vehicleId: values[0], energyKWh: values[1], maxPowerKW: values[2], departureMinutes: values[3])
+        return validate(id: values[4], request: request, newID: newID)
+    }
+
+    private static func validate(
+        id given: JSONValue?, request: Result<ChargeRequest, ValidationFailure>, newID: () -> String
+    ) -> Result<SessionOrder, ValidationFailure> {
         var id: String?
         var idErrors: [FieldError] = []
-        if let given = fields["id"] {
+        if let given {
             if case .string(let text) = given, ChargeRequest.isValidIdentifier(text) {
                 id = text
             } else {
                 idErrors.append(FieldError(field: "id", message: "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"))
             }
         }
-        switch ChargeRequest.validate(json, alsoAllowing: Self.idField) {
+        switch request {
         case .success(let request) where idErrors.isEmpty:
             return .success(SessionOrder(id: id ?? newID(), request: request))  // a fresh id only when none was given
         case .success:
             return .failure(ValidationFailure(idErrors))
         case .failure(let failure):
             return .failure(ValidationFailure(idErrors + failure.errors))
+        }
+    }
+
+    /// An order from a request body: 415 unless JSON, 400 unless JSON that parses, 422 with every
+    /// bad field. A body of the plain shape is read without building a JSON tree.
+    public static func read(contentType: String?, body: ByteBuffer, newID: () -> String) throws(Problem) -> SessionOrder {
+        guard let contentType, WireJSON.isJSON(contentType) else { throw Problem.unsupportedMediaType(contentType) }
+        let validated: Result<SessionOrder, ValidationFailure>
+        if let plain = body.withUnsafeReadableBytes({ validate(plain: $0, newID: newID) }) {
+            validated = plain
+        } else {
+            validated = validate(try WireJSON.parse(body), newID: newID)
+        }
+        switch validated {
+        case .success(let order): return order
+        case .failure(let failure): throw Problem.invalidRequest(failure.errors)
         }
     }
 }

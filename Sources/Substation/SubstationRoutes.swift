@@ -69,12 +69,8 @@ struct SubstationRoutes: Sendable {
     }
 
     private func admit(_ request: Request) async throws -> Response {
-        let json = try await WireJSON.readObject(from: request)
-        let order: SessionOrder
-        switch SessionOrder.validate(json, newID: { RandomUUID.text() }) {
-        case .success(let valid): order = valid
-        case .failure(let failure): throw Problem.invalidRequest(failure.errors)
-        }
+        let body = try await WireJSON.readBody(from: request)
+        let order = try SessionOrder.read(contentType: request.headers[.contentType], body: body, newID: { RandomUUID.text() })
         var headers = HTTPFields()
         headers[.location] = "/sessions/\(order.id)"
         let admission: SubstationState.Admission
