@@ -33,25 +33,12 @@ public struct SessionResource: Codable, Equatable, Sendable {
 /// The body of `POST /sessions` and `POST /route`: a charge request with the id the session
 /// will have everywhere (the gateway chooses it, so a retry can never book twice under two ids).
 public struct SessionOrder: Codable, Equatable, Sendable {
-    public var id: String { didSet { received = nil } }
-    public var request: ChargeRequest { didSet { received = nil } }
-    /// The JSON body this order was read from, when it says exactly this order (its id
-    /// included): sent on as it is. Dropped when the order changes; not part of its value.
-    public private(set) var received: ByteBuffer?
+    public var id: String
+    public var request: ChargeRequest
 
     public init(id: String, request: ChargeRequest) {
         self.id = id
         self.request = request
-    }
-
-    init(id: String, request: ChargeRequest, received: ByteBuffer?) {
-        self.id = id
-        self.request = request
-        self.received = received
-    }
-
-    public static func == (left: SessionOrder, right: SessionOrder) -> Bool {
-        left.id == right.id && left.request == right.request
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -83,14 +70,11 @@ public struct SessionOrder: Codable, Equatable, Sendable {
 
     /// Validates a body read straight from its bytes, as `validate(_:newID:)` does the parsed
     /// body, when it has the plain shape orders have (`StrictJSONParser.flatObject`); nil for
-    /// any other body, which the caller parses and validates whole. A body that names its id
-    /// says the whole order: the order keeps it, to be sent on as it came.
-    public static func validate(plain body: ByteBuffer, newID: () -> String) -> Result<SessionOrder, ValidationFailure>? {
-        guard let values = body.withUnsafeReadableBytes({ StrictJSONParser.flatObject($0, keys: flatKeys) }) else { return nil }
+    /// any other body, which the caller parses and validates whole.
+    public static func validate(plain bytes: UnsafeRawBufferPointer, newID: () -> String) -> Result<SessionOrder, ValidationFailure>? {
+        guard let values = StrictJSONParser.flatObject(bytes, keys: flatKeys) else { return nil }
         let request = ChargeRequest.validate(vehicleId: values[0], energyKWh: values[1], maxPowerKW: values[2], departureMinutes: values[3])
-        let order = validate(id: values[4], request: request, newID: newID)
-        guard values[4] != nil else { return order }
-        return order.map { SessionOrder(id: $0.id, request: $0.request, received: body) }
+        return validate(id: values[4], request: request, newID: newID)
     }
 
     private static func validate(
@@ -115,13 +99,12 @@ public struct SessionOrder: Codable, Equatable, Sendable {
         }
     }
 
-    /// An order from a request body: 415 unless JSON, 400 unless JSON that parses or with a bad
-    /// field (every one named). A body of the plain shape is read without building a JSON tree,
-    /// and kept to be sent on when it names the order's id.
+    /// An order from a request body: 415 unless JSON, 400 unless JSON that parses, 422 with every
+    /// bad field. A body of the plain shape is read without building a JSON tree.
     public static func read(contentType: String?, body: ByteBuffer, newID: () -> String) throws(Problem) -> SessionOrder {
         guard let contentType, WireJSON.isJSON(contentType) else { throw Problem.unsupportedMediaType(contentType) }
         let validated: Result<SessionOrder, ValidationFailure>
-        if let plain = validate(plain: body, newID: newID) {
+        if let plain = body.withUnsafeReadableBytes({ validate(plain: $0, newID: newID) }) {
             validated = plain
         } else {
             validated = validate(try WireJSON.parse(body), newID: newID)
