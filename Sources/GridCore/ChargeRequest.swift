@@ -27,8 +27,8 @@ extension ChargeRequest {
     static let fieldNames: Set<String> = ["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes"]
 
     /// Validates a parsed body field by field (CONTRACT section 3), reporting every bad field at
-    /// once; `alsoAllowing` names fields a caller
-    /// reads itself (an order's `id`), which are not reported as unknown.
+    /// once; `alsoAllowing` names fields a caller reads itself (an order's `id`), which are not
+    /// reported as unknown.
     public static func validate(_ json: JSONValue, alsoAllowing others: Set<String> = []) -> Result<ChargeRequest, ValidationFailure> {
         guard case .object(let fields) = json else {
             return .failure(ValidationFailure([FieldError(field: "body", message: "must be a JSON object, got \(json.typeName)")]))

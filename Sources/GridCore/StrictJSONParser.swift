@@ -39,7 +39,7 @@ public struct StrictJSONParser {
 
     /// The values of a flat object's keys, in the order of `keys` (nil: absent), read without a
     /// tree. Nil unless the bytes are one JSON object whose keys are among `keys`, each at most once
-    /// and without escapes, and whose values are plain strings (printable ASCII, no escapes),
+    /// and without escapes, and whose values are plain strings (ASCII from space up, no escapes),
     /// numbers, true, false or null. The caller reads any other body with `parse`, which reports
     /// what is wrong with it; on every body this accepts, the two read the same values.
     public static func flatObject(_ bytes: UnsafeRawBufferPointer, keys: FlatKeys) -> [JSONValue?]? {
@@ -89,7 +89,7 @@ public struct StrictJSONParser {
         return position == bytes.count ? values : nil
     }
 
-    /// The range of a string's characters when they are printable ASCII without escapes (past its
+    /// The range of a string's characters when they are ASCII from space up without escapes (past its
     /// closing quote then); nil otherwise.
     private mutating func plainString() -> Range<Int>? {
         let start = position + 1

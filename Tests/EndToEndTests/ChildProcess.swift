@@ -38,7 +38,10 @@ final class ChildProcess: Sendable {
         if let error { redirect(&actions, 2, to: error) } else { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
         // Nothing else passes to the child: a descriptor of another child (Foundation's exit
         // socket of a tool run meanwhile, say) kept open here would hide that child's exit.
-        if let closeFrom = addCloseFrom { _ = closeFrom(&actions, 3) }
+        guard let closeFrom = addCloseFrom else {
+            throw SpawnFailure(description: "glibc has no posix_spawn_file_actions_addclosefrom_np (2.34 or later needed)")
+        }
+        _ = closeFrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -49,7 +52,10 @@ final class ChildProcess: Sendable {
         var everySignal = sigset_t()
         sigfillset(&everySignal)
         posix_spawnattr_setsigdefault(&attributes, &everySignal)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // A process group of its own, as Foundation's `Process` gives: a Ctrl-C at the terminal
+        // reaches the tests, which stop their services by pid.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         let argv = command.map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
@@ -78,17 +84,19 @@ final class ChildProcess: Sendable {
     /// Whether the child has not exited yet (reaps it when it has).
     var isRunning: Bool { waitStatus() == nil }
 
-    /// Blocks until the child exits (polling, so `send` stays free meanwhile); its termination status.
-    @discardableResult
-    func waitUntilExit() -> Int32 {
-        while true {
+    /// Blocks until the child exits, at most `limit` (polling, so `send` stays free meanwhile);
+    /// its termination status, or nil if it still runs.
+    func waitUntilExit(within limit: Duration = .seconds(60)) -> Int32? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
             if let status = terminationStatus { return status }
             usleep(10_000)
         }
+        return terminationStatus
     }
 
     /// As Foundation reports it: the exit code, or the number of the signal that ended the
-    /// child; nil while it runs.
+    /// child (-1 if its status was lost); nil while it runs.
     var terminationStatus: Int32? { waitStatus().map(Self.terminationStatus(of:)) }
 
     func send(_ signal: Int32) {
@@ -127,7 +135,7 @@ final class ChildProcess: Sendable {
     deinit {
         if isRunning {
             send(SIGKILL)
-            waitUntilExit()
+            _ = waitUntilExit(within: .seconds(10))
         }
     }
 }

@@ -39,8 +39,11 @@ struct ChildProcessTests {
     }
 
     @Test func aChildGetsOnlyTheStandardDescriptors() throws {
-        var ends: [Int32] = [0, 0]
-        #expect(pipe(&ends) == 0)
+        var pair: [Int32] = [0, 0]
+        #expect(pipe(&pair) == 0)
+        // Moved to high numbers, which the child's own descriptors (`ls` opens one) never take.
+        let ends = pair.map { fcntl($0, F_DUPFD, 200) }
+        for end in pair { close(end) }
         defer { for end in ends { close(end) } }
         let listing = FileManager.default.temporaryDirectory.appendingPathComponent("child-process-fds-\(getpid()).out")
         defer { try? FileManager.default.removeItem(at: listing) }

@@ -123,7 +123,8 @@ final class ServiceProcess: Sendable {
 
     /// A graceful stop, bounded: SIGTERM, `grace` to exit, then SIGKILL and a recorded issue
     /// with the end of the service's log.
-    /// The exit status (a SIGKILLed process reports its signal; -1 if it could not be stopped).
+    /// The exit status (a SIGKILLed process reports its signal; -1 if it could not be stopped or
+    /// its status was lost).
     @discardableResult
     func stop(grace: Duration = .seconds(15)) -> Int32 {
         process.send(SIGTERM)

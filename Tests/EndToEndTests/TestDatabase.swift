@@ -46,7 +46,8 @@ enum TestDatabase {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("pg_ctl-\(UUID().uuidString.prefix(8)).out")
         defer { try? FileManager.default.removeItem(at: output) }
         let command = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", pgCtl] + arguments : [pgCtl] + arguments
-        let status = try ChildProcess.spawn(command, output: .file(output.path)).waitUntilExit()
+        // pg_ctl waits at most 30 s itself (-t 30).
+        let status = try ChildProcess.spawn(command, output: .file(output.path)).waitUntilExit() ?? -1
         guard status == 0 else {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             throw Missing(description: "pg_ctl \(action) failed (\(status)): \(text)")
