@@ -109,6 +109,15 @@ struct GatewayRoutes: Sendable {
     /// resolves that order instead of booking a second. Both lanes answer with this: `FastLane`
     /// on the event loop, and the router for requests the lane leaves to it.
     func chargeRequest(idempotencyKey key: String?, contentType: String?, body: ByteBuffer) async throws -> WireAnswer {
+        // Without a key no tree is needed (it is the key's fingerprint): a plain body is read as it is.
+        if key == nil, let contentType, WireJSON.isJSON(contentType),
+            let plain = body.withUnsafeReadableBytes({ WaitRequest.validate(plain: $0) })
+        {
+            switch plain {
+            case .success(let request): return try await book(request)
+            case .failure(let failure): throw Problem.invalidRequest(failure.errors)
+            }
+        }
         let json = try WireJSON.readObject(contentType: contentType, body: body)
         guard let key else { return try await book(validated(json)) }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {

@@ -19,9 +19,27 @@ public struct WaitRequest: Equatable, Sendable {
     /// reporting every bad field at once.
     public static func validate(_ json: JSONValue) -> Result<WaitRequest, ValidationFailure> {
         guard case .object(let fields) = json else { return ChargeRequest.validate(json).map { WaitRequest(charge: $0) } }
+        return validate(maxWaitMinutes: fields["maxWaitMinutes"], charge: ChargeRequest.validate(json, alsoAllowing: Self.waitField))
+    }
+
+    /// A body's keys, for reading a plain body without a tree.
+    private static let flatKeys = StrictJSONParser.FlatKeys(["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes", "maxWaitMinutes"])
+
+    /// Validates a body read straight from its bytes, as `validate(_:)` does the parsed body,
+    /// when it has the plain shape (`StrictJSONParser.flatObject`); nil for any other body, which
+    /// the caller parses and validates whole.
+    public static func validate(plain bytes: UnsafeRawBufferPointer) -> Result<WaitRequest, ValidationFailure>? {
+        guard let values = StrictJSONParser.flatObject(bytes, keys: flatKeys) else { return nil }
+        let charge = ChargeRequest.validate(vehicleId: values[0], energyKWh: values[1], maxPowerKW: values[2], departureMinutes: values[3])
+        return validate(maxWaitMinutes: values[4], charge: charge)
+    }
+
+    private static func validate(
+        maxWaitMinutes value: JSONValue?, charge: Result<ChargeRequest, ValidationFailure>
+    ) -> Result<WaitRequest, ValidationFailure> {
         var errors: [FieldError] = []
         var wait = 0
-        if let value = fields["maxWaitMinutes"], value != .null {
+        if let value, value != .null {
             if case .number(let number) = value, number.isFinite, number.rounded() == number,
                 Double(maxWaitRange.lowerBound) <= number, number <= Double(maxWaitRange.upperBound)
             {
@@ -30,7 +48,7 @@ public struct WaitRequest: Equatable, Sendable {
                 errors.append(FieldError(field: "maxWaitMinutes", message: "must be a whole number of minutes from 0 to 1440"))
             }
         }
-        switch ChargeRequest.validate(json, alsoAllowing: Self.waitField) {
+        switch charge {
         case .success(let charge) where errors.isEmpty: return .success(WaitRequest(charge: charge, maxWaitMinutes: wait))
         case .success: return .failure(ValidationFailure(errors))
         case .failure(let failure): return .failure(ValidationFailure(failure.errors + errors))

@@ -18,10 +18,24 @@ public struct SessionPlacement: Equatable, Sendable {
 
     /// Nil unless the body is a JSON object with string fields `id`, `substationId` and a known `status`.
     public init?(json body: ByteBuffer) {
-        guard let json = try? WireJSON.parse(body),
-            case .string(let id)? = json["id"], case .string(let substationId)? = json["substationId"],
-            case .string(let statusName)? = json["status"], let status = ChargingSession.Status(rawValue: statusName)
+        // A session as substations write it is read without a tree; any other body is parsed whole.
+        let fields: (id: JSONValue?, substationId: JSONValue?, status: JSONValue?)
+        if let values = body.withUnsafeReadableBytes({ StrictJSONParser.flatObject($0, keys: Self.sessionKeys) }) {
+            fields = (values[0], values[1], values[2])
+        } else if let json = try? WireJSON.parse(body) {
+            fields = (json["id"], json["substationId"], json["status"])
+        } else {
+            return nil
+        }
+        guard case .string(let id)? = fields.id, case .string(let substationId)? = fields.substationId,
+            case .string(let statusName)? = fields.status, let status = ChargingSession.Status(rawValue: statusName)
         else { return nil }
         self.init(id: id, substationId: substationId, status: status)
     }
+
+    /// The keys of a `SessionResource`, the three read here first.
+    static let sessionKeys = StrictJSONParser.FlatKeys([
+        "id", "substationId", "status", "vehicleId", "energyRequestedKWh", "energyDeliveredKWh", "powerKW", "createdAt",
+        "chargePointId", "connectorId", "transactionId",
+    ])
 }

@@ -53,27 +53,15 @@ import Testing
 
     /// Random edits of plain bodies: wherever the short way answers, the whole way answers the same.
     @Test func theShortWayAgreesWithTheWholeWayOnEditedBodies() {
-        var generator = SeededGenerator(seed: 2026)
-        let pieces = Array(#"{}[]",:\ -+.eE0123456789tfnul"#.utf8) + [0x09, 0x0A, 0x00, 0xC3, 0xA9, 0x7F]
-        let keys = [#""id":"k","#, #""color":1,"#, #""vehicleId":"EV-2","#, #""departureMinutes":5,"#]
+        let bodies = EditedBodies.make(
+            from: Self.plainBodies, keys: [#""id":"k","#, #""color":1,"#, #""vehicleId":"EV-2","#, #""departureMinutes":5,"#], count: 30_000
+        )
         var plainTaken = 0
-        for round in 0..<30_000 {
-            var bytes = Array(Self.plainBodies[round % Self.plainBodies.count].utf8)
-            for _ in 0...Int.random(in: 0...2, using: &generator) {
-                let at = Int.random(in: 0...bytes.count, using: &generator)
-                switch Int.random(in: 0..<4, using: &generator) {
-                case 0 where !bytes.isEmpty: bytes.remove(at: min(at, bytes.count - 1))
-                case 1: bytes.insert(pieces.randomElement(using: &generator)!, at: at)
-                case 2 where bytes.first == UInt8(ascii: "{"): bytes.insert(contentsOf: keys.randomElement(using: &generator)!.utf8, at: 1)
-                default: if !bytes.isEmpty { bytes[min(at, bytes.count - 1)] = pieces.randomElement(using: &generator)! }
-                }
-            }
+        for bytes in bodies {
             let plain = bytes.withUnsafeBytes { SessionOrder.validate(plain: $0, newID: { "fresh" }) }
             guard let plain else { continue }
             plainTaken += 1
-            let whole = bytes.withUnsafeBytes { raw in
-                (try? StrictJSONParser.parse(raw)).map { SessionOrder.validate($0, newID: { "fresh" }) }
-            }
+            let whole = EditedBodies.parsed(bytes).map { SessionOrder.validate($0, newID: { "fresh" }) }
             #expect(whole == plain, "\(String(decoding: bytes, as: UTF8.self))")
         }
         // Enough edited bodies stay plain for the comparison to mean something (about 1 in 17).
@@ -97,5 +85,31 @@ import Testing
         #expect(invalid?.status == .badRequest && invalid?.title == "Invalid request")
         #expect(invalid?.errors?.map(\.field) == ["energyKWh", "color"])
         #expect(problem("application/json; charset=utf-8", Self.plainBodies[0]) == nil)
+    }
+}
+
+/// Plain bodies with random edits: bytes removed, inserted or replaced, keys added.
+enum EditedBodies {
+    static func make(from templates: [String], keys: [String], count: Int, seed: UInt64 = 2026) -> [[UInt8]] {
+        var generator = SeededGenerator(seed: seed)
+        let pieces = Array(#"{}[]",:\ -+.eE0123456789tfnul"#.utf8) + [0x09, 0x0A, 0x00, 0xC3, 0xA9, 0x7F]
+        return (0..<count).map { round in
+            var bytes = Array(templates[round % templates.count].utf8)
+            for _ in 0...Int.random(in: 0...2, using: &generator) {
+                let at = Int.random(in: 0...bytes.count, using: &generator)
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0 where !bytes.isEmpty: bytes.remove(at: min(at, bytes.count - 1))
+                case 1: bytes.insert(pieces.randomElement(using: &generator)!, at: at)
+                case 2 where bytes.first == UInt8(ascii: "{"): bytes.insert(contentsOf: keys.randomElement(using: &generator)!.utf8, at: 1)
+                default: if !bytes.isEmpty { bytes[min(at, bytes.count - 1)] = pieces.randomElement(using: &generator)! }
+                }
+            }
+            return bytes
+        }
+    }
+
+    /// The whole parser's reading of `bytes`; nil if they are not JSON.
+    static func parsed(_ bytes: [UInt8]) -> JSONValue? {
+        bytes.withUnsafeBytes { raw in try? StrictJSONParser.parse(raw) }
     }
 }
