@@ -25,23 +25,28 @@ public struct StrictJSONParser {
         return value
     }
 
-    /// The keys a flat object may have, as bytes to compare keys with.
+    /// The keys a flat object may have, as bytes to compare keys with (at most 64). The values of
+    /// the first `reading` keys are read; the others' are only checked.
     public struct FlatKeys: Sendable {
         let names: [[UInt8]]
-        public var count: Int { names.count }
+        let reading: Int
 
-        public init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
+        public init(_ names: [String], reading: Int? = nil) {
+            precondition(names.count <= 64, "a flat object has at most 64 keys")
+            self.names = names.map { Array($0.utf8) }
+            self.reading = min(reading ?? names.count, names.count)
+        }
 
         func index(of key: UnsafeRawBufferPointer) -> Int? {
             names.firstIndex { $0.count == key.count && $0.elementsEqual(key) }
         }
     }
 
-    /// The values of a flat object's keys, in the order of `keys` (nil: absent), read without a
-    /// tree. Nil unless the bytes are one JSON object whose keys are among `keys`, each at most once
-    /// and without escapes, and whose values are plain strings (ASCII from space up, no escapes),
-    /// numbers, true, false or null. The caller reads any other body with `parse`, which reports
-    /// what is wrong with it; on every body this accepts, the two read the same values.
+    /// The values of a flat object's first `keys.reading` keys, in their order (nil: absent), read
+    /// without a tree. Nil unless the bytes are one JSON object whose keys are among `keys`, each
+    /// at most once and without escapes, and whose values are plain strings (ASCII from space up,
+    /// no escapes), numbers, true, false or null. The caller reads any other body with `parse`,
+    /// which reports what is wrong with it; on every body this accepts, the two read the same values.
     public static func flatObject(_ bytes: UnsafeRawBufferPointer, keys: FlatKeys) -> [JSONValue?]? {
         var parser = StrictJSONParser(bytes: bytes)
         return (try? parser.flatObject(keys)) ?? nil
@@ -51,7 +56,8 @@ public struct StrictJSONParser {
         skipWhitespace()
         guard current == UInt8(ascii: "{") else { return nil }
         position += 1
-        var values = [JSONValue?](repeating: nil, count: keys.count)
+        var values = [JSONValue?](repeating: nil, count: keys.reading)
+        var seen: UInt64 = 0
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
@@ -59,20 +65,23 @@ public struct StrictJSONParser {
             fields: while true {
                 skipWhitespace()
                 guard current == UInt8(ascii: "\""), let key = plainString(),
-                    let index = keys.index(of: UnsafeRawBufferPointer(rebasing: bytes[key])), values[index] == nil
+                    let index = keys.index(of: UnsafeRawBufferPointer(rebasing: bytes[key])), seen & (1 << index) == 0
                 else { return nil }
+                seen |= 1 << index
                 skipWhitespace()
                 guard current == UInt8(ascii: ":") else { return nil }
                 position += 1
                 skipWhitespace()
+                let kept = index < keys.reading
                 switch current {
                 case UInt8(ascii: "\"")?:
                     guard let text = plainString() else { return nil }
-                    values[index] = .string(self.text(text))
-                case UInt8(ascii: "t")?: values[index] = try literal("true", .bool(true))
-                case UInt8(ascii: "f")?: values[index] = try literal("false", .bool(false))
-                case UInt8(ascii: "n")?: values[index] = try literal("null", .null)
-                case let byte? where byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte): values[index] = .number(try number())
+                    if kept { values[index] = .string(self.text(text)) }
+                case UInt8(ascii: "t")?: values.keep(try literal("true", .bool(true)), at: index, if: kept)
+                case UInt8(ascii: "f")?: values.keep(try literal("false", .bool(false)), at: index, if: kept)
+                case UInt8(ascii: "n")?: values.keep(try literal("null", .null), at: index, if: kept)
+                case let byte? where byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte):
+                    values.keep(.number(try number()), at: index, if: kept)
                 default: return nil
                 }
                 skipWhitespace()
@@ -361,4 +370,10 @@ public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertib
     public let offset: Int
 
     public var description: String { "\(message) (at byte \(offset))" }
+}
+
+extension [JSONValue?] {
+    fileprivate mutating func keep(_ value: JSONValue, at index: Int, if kept: Bool) {
+        if kept { self[index] = value }
+    }
 }

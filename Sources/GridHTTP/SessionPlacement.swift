@@ -33,9 +33,10 @@ public struct SessionPlacement: Equatable, Sendable {
         self.init(id: id, substationId: substationId, status: status)
     }
 
-    /// The keys of a `SessionResource`, the three read here first.
-    static let sessionKeys = StrictJSONParser.FlatKeys([
-        "id", "substationId", "status", "vehicleId", "energyRequestedKWh", "energyDeliveredKWh", "powerKW", "createdAt",
-        "chargePointId", "connectorId", "transactionId",
-    ])
+    /// The keys of a `SessionResource`; the values of the first three are read, the others checked.
+    static let sessionKeys = StrictJSONParser.FlatKeys(
+        [
+            "id", "substationId", "status", "vehicleId", "energyRequestedKWh", "energyDeliveredKWh", "powerKW", "createdAt",
+            "chargePointId", "connectorId", "transactionId",
+        ], reading: 3)
 }

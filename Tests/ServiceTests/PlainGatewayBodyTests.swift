@@ -66,6 +66,8 @@ import Testing
         #expect(
             SessionPlacement(json: ByteBuffer(string: Self.sessionBodies[0]))
                 == SessionPlacement(id: "o-1", substationId: "S1", status: .charging))
+        // Values that are not read are still checked: a number out of range is not JSON.
+        #expect(SessionPlacement(json: ByteBuffer(string: #"{"id":"a","substationId":"S","status":"charging","powerKW":1e999}"#)) == nil)
         var plainTaken = 0
         for bytes in EditedBodies.make(from: Self.sessionBodies, keys: [#""status":"completed","#, #""extra":1,"#], count: 20_000) {
             if bytes.withUnsafeBytes({ StrictJSONParser.flatObject($0, keys: SessionPlacement.sessionKeys) }) != nil { plainTaken += 1 }
