@@ -38,7 +38,11 @@ public struct StrictJSONParser {
         }
 
         func index(of key: UnsafeRawBufferPointer) -> Int? {
-            names.firstIndex { $0.count == key.count && $0.elementsEqual(key) }
+            search: for (index, name) in names.enumerated() where name.count == key.count {
+                for offset in 0..<key.count where name[offset] != key[offset] { continue search }
+                return index
+            }
+            return nil
         }
     }
 
