@@ -109,7 +109,8 @@ struct GatewayRoutes: Sendable {
     /// resolves that order instead of booking a second. Both lanes answer with this: `FastLane`
     /// on the event loop, and the router for requests the lane leaves to it.
     func chargeRequest(idempotencyKey key: String?, contentType: String?, body: ByteBuffer) async throws -> WireAnswer {
-        // Without a key no tree is needed (it is the key's fingerprint): a plain body is read as it is.
+        // The JSON tree is needed only for an Idempotency-Key's fingerprint: without a key, a plain
+        // body is read as it is.
         if key == nil, let contentType, WireJSON.isJSON(contentType),
             let plain = body.withUnsafeReadableBytes({ WaitRequest.validate(plain: $0) })
         {

@@ -100,7 +100,8 @@ public struct SessionOrder: Codable, Equatable, Sendable {
     }
 
     /// An order from a request body: 415 unless JSON, 400 (malformed JSON) unless it parses, 400
-    /// (invalid request, every bad field named) unless it is a valid order. A body of the plain shape is read without building a JSON tree.
+    /// (invalid request, every bad field named) unless it is a valid order. A body of the plain
+    /// shape is read without building a JSON tree.
     public static func read(contentType: String?, body: ByteBuffer, newID: () -> String) throws(Problem) -> SessionOrder {
         guard let contentType, WireJSON.isJSON(contentType) else { throw Problem.unsupportedMediaType(contentType) }
         let validated: Result<SessionOrder, ValidationFailure>
