@@ -114,10 +114,7 @@ struct GatewayRoutes: Sendable {
         if key == nil, let contentType, WireJSON.isJSON(contentType),
             let plain = body.withUnsafeReadableBytes({ WaitRequest.validate(plain: $0) })
         {
-            switch plain {
-            case .success(let request): return try await book(request)
-            case .failure(let failure): throw Problem.invalidRequest(failure.errors)
-            }
+            return try await book(validated(plain))
         }
         let json = try WireJSON.readObject(contentType: contentType, body: body)
         guard let key else { return try await book(validated(json)) }
@@ -171,10 +168,11 @@ struct GatewayRoutes: Sendable {
     }
 
     private func validated(_ json: JSONValue) throws -> WaitRequest {
-        switch WaitRequest.validate(json) {
-        case .success(let chargeRequest): return chargeRequest
-        case .failure(let failure): throw Problem.invalidRequest(failure.errors)
-        }
+        try validated(WaitRequest.validate(json))
+    }
+
+    private func validated(_ result: Result<WaitRequest, ValidationFailure>) throws -> WaitRequest {
+        try result.mapError { Problem.invalidRequest($0.errors) }.get()
     }
 
     /// What one attempt to book came to.

@@ -49,6 +49,17 @@ extension ChargeRequest {
             unknownKeys: unknownKeys)
     }
 
+    /// The keys of a plain body (`StrictJSONParser.flatObject`) that carries a charge request: its
+    /// four fields first, in the order `validate(plainValues:)` reads them, then `others`.
+    public static func plainKeys(adding others: [String]) -> StrictJSONParser.FlatKeys {
+        StrictJSONParser.FlatKeys(["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes"] + others)
+    }
+
+    /// The checks of `validate(_:alsoAllowing:)` on a plain body's values read with `plainKeys`.
+    public static func validate(plainValues values: [JSONValue?]) -> Result<ChargeRequest, ValidationFailure> {
+        validate(vehicleId: values[0], energyKWh: values[1], maxPowerKW: values[2], departureMinutes: values[3])
+    }
+
     /// The checks of `validate(_:alsoAllowing:)` on the values of the four fields (nil: absent),
     /// given the body's keys that are not fields, sorted. Errors come in the same order.
     public static func validate(

@@ -23,15 +23,14 @@ public struct WaitRequest: Equatable, Sendable {
     }
 
     /// A body's keys, for reading a plain body without a tree.
-    private static let flatKeys = StrictJSONParser.FlatKeys(["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes", "maxWaitMinutes"])
+    private static let plainKeys = ChargeRequest.plainKeys(adding: ["maxWaitMinutes"])
 
     /// Validates a body read straight from its bytes, as `validate(_:)` does the parsed body,
     /// when it has the plain shape (`StrictJSONParser.flatObject`); nil for any other body, which
     /// the caller parses and validates whole.
     public static func validate(plain bytes: UnsafeRawBufferPointer) -> Result<WaitRequest, ValidationFailure>? {
-        guard let values = StrictJSONParser.flatObject(bytes, keys: flatKeys) else { return nil }
-        let charge = ChargeRequest.validate(vehicleId: values[0], energyKWh: values[1], maxPowerKW: values[2], departureMinutes: values[3])
-        return validate(maxWaitMinutes: values[4], charge: charge)
+        guard let values = StrictJSONParser.flatObject(bytes, keys: plainKeys) else { return nil }
+        return validate(maxWaitMinutes: values[4], charge: ChargeRequest.validate(plainValues: values))
     }
 
     private static func validate(

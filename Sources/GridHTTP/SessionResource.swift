@@ -66,15 +66,14 @@ public struct SessionOrder: Codable, Equatable, Sendable {
     }
 
     /// An order's keys, for reading a plain body without a tree.
-    private static let flatKeys = StrictJSONParser.FlatKeys(["vehicleId", "energyKWh", "maxPowerKW", "departureMinutes", "id"])
+    private static let plainKeys = ChargeRequest.plainKeys(adding: ["id"])
 
     /// Validates a body read straight from its bytes, as `validate(_:newID:)` does the parsed
     /// body, when it has the plain shape orders have (`StrictJSONParser.flatObject`); nil for
     /// any other body, which the caller parses and validates whole.
     public static func validate(plain bytes: UnsafeRawBufferPointer, newID: () -> String) -> Result<SessionOrder, ValidationFailure>? {
-        guard let values = StrictJSONParser.flatObject(bytes, keys: flatKeys) else { return nil }
-        let request = ChargeRequest.validate(vehicleId: values[0], energyKWh: values[1], maxPowerKW: values[2], departureMinutes: values[3])
-        return validate(id: values[4], request: request, newID: newID)
+        guard let values = StrictJSONParser.flatObject(bytes, keys: plainKeys) else { return nil }
+        return validate(id: values[4], request: ChargeRequest.validate(plainValues: values), newID: newID)
     }
 
     private static func validate(
@@ -110,9 +109,6 @@ public struct SessionOrder: Codable, Equatable, Sendable {
         } else {
             validated = validate(try WireJSON.parse(body), newID: newID)
         }
-        switch validated {
-        case .success(let order): return order
-        case .failure(let failure): throw Problem.invalidRequest(failure.errors)
-        }
+        return try validated.mapError { Problem.invalidRequest($0.errors) }.get()
     }
 }
