@@ -100,7 +100,7 @@ struct BalancerRoutes: Sendable {
 
     /// `POST /route` from a body read whole to its answer: the one code both lanes answer with
     /// (`FastLane` on the event loop, and the router for requests the lane leaves to it).
-    func route(contentType: String?, body: ByteBuffer) async -> WireAnswer {
+    nonisolated(nonsending) func route(contentType: String?, body: ByteBuffer) async -> WireAnswer {
         let order: SessionOrder
         do throws(Problem) {
             order = try SessionOrder.read(contentType: contentType, body: body, newID: { RandomUUID.text() })

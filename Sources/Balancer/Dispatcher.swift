@@ -26,7 +26,7 @@ struct Dispatcher: Sendable {
         case fateUnknown(detail: String)
     }
 
-    func place(_ order: SessionOrder) async -> Outcome {
+    nonisolated(nonsending) func place(_ order: SessionOrder) async -> Outcome {
         let start = ContinuousClock.now
         defer { metrics.routeDuration.record(ContinuousClock.now - start) }
         var attempt = RoutingAttempt(powerKW: order.request.maxPowerKW, maxAttempts: configuration.maxAttempts)

@@ -8,7 +8,8 @@ public protocol SubstationClient: Sendable {
     /// The exposition text of `GET {url}/metrics`.
     func scrapeMetrics(_ url: String, timeout: Duration) async throws(UpstreamFailure) -> String
     /// `POST {url}/sessions` with the order; any HTTP answer is returned, transport failures thrown.
-    func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse
+    nonisolated(nonsending) func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure)
+        -> UpstreamResponse
     /// `DELETE {url}/sessions/{id}`: undoes an order whose answer was lost. True when the
     /// substation answered (200 undone, 404 never admitted), false when it could not be asked.
     func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool
@@ -44,7 +45,9 @@ public struct HTTPSubstationClient: SubstationClient {
         return String(decoding: response.body.readableBytesView, as: UTF8.self)
     }
 
-    public func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse {
+    public nonisolated(nonsending) func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure)
+        -> UpstreamResponse
+    {
         let body = order.jsonBody
         if let address = orderAddress(url), let answer = try await upstream.send(.POST, to: address, jsonBuffer: body, timeout: timeout) {
             return answer

@@ -78,6 +78,8 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     /// Whether the pending exchange's request has all left for the socket. Asked of the channel
     /// once per exchange, just after the write (its options are not cheap to ask).
     private var requestLeft = false
+    /// The channel's options, found once: looking them up for every exchange showed in the profile.
+    private var options: (any NIOSynchronousChannelOptions)?
 
     init(answerLimit: Int) {
         self.answerLimit = answerLimit
@@ -86,10 +88,12 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        options = context.channel.syncOptions
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        options = nil  // it holds the channel
         timer?.callback.cancel()
         timer = nil
         finish(.failure(UpstreamFailure.unreachable("the connection closed before the answer was complete")))
@@ -114,7 +118,7 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
         reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.requestIsHead)
         exchanges &+= 1
         context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
-        requestLeft = Self.unsentBytes(context) == 0
+        requestLeft = unsentBytes() == 0
         if !requestLeft {
             // Rare: the request did not all fit in the socket at once. An empty write behind it
             // completes once it has all left, or fails (before `channelInactive`) if it cannot,
@@ -133,8 +137,8 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     }
 
     /// Bytes written to the channel that have not reached the socket yet.
-    private static func unsentBytes(_ context: ChannelHandlerContext) -> Int {
-        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    private func unsentBytes() -> Int {
+        (try? options?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Makes sure the link's timer fires at `deadline` or before.

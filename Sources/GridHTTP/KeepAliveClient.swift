@@ -37,7 +37,7 @@ public final class KeepAliveClient: Sendable {
     }
 
     /// Sends one request and returns the whole answer.
-    public func send(
+    public nonisolated(nonsending) func send(
         _ method: HTTPMethod, to endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders = [:], body: ByteBuffer?,
         timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
@@ -102,7 +102,7 @@ public final class KeepAliveClient: Sendable {
         case answerTooLarge(limit: Int)
     }
 
-    private func exchange(
+    private nonisolated(nonsending) func exchange(
         on link: Link, request: ByteBuffer, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
     ) async throws(UpstreamFailure) -> Outcome {
         let result: ExchangeAnswer
@@ -127,7 +127,8 @@ public final class KeepAliveClient: Sendable {
     }
 
     /// A new link on `loop`; its slot in the pool is given back when it closes (or if it cannot be made).
-    private func connect(to endpoint: HTTPEndpoint, on loop: any EventLoop, deadline: NIODeadline) async throws(UpstreamFailure)
+    private nonisolated(nonsending) func connect(to endpoint: HTTPEndpoint, on loop: any EventLoop, deadline: NIODeadline)
+        async throws(UpstreamFailure)
         -> Link
     {
         let remaining = deadline - .now()

@@ -42,7 +42,9 @@ final class LinkPool: Sendable {
 
     /// An idle link (one on `loop` first: no thread hop), else a slot for a new link, else a
     /// place in line until one of those frees or `deadline` passes (`.timedOut`; nothing sent).
-    func acquire(_ endpoint: HTTPEndpoint, deadline: NIODeadline, loop: any EventLoop) async throws(UpstreamFailure) -> Grant {
+    nonisolated(nonsending) func acquire(_ endpoint: HTTPEndpoint, deadline: NIODeadline, loop: any EventLoop) async throws(UpstreamFailure)
+        -> Grant
+    {
         var stale: [Link] = []
         defer { for link in stale { link.channel.close(promise: nil) } }
         let now = NIODeadline.now()

@@ -85,7 +85,7 @@ public struct Upstream: Sendable {
     /// A JSON body to an address the caller split once (`HTTPEndpoint.split`), for requests sent
     /// again and again to the same place (a balancer's orders to a substation); nil when this
     /// process has no keep-alive client (then send by URL).
-    public func send(
+    public nonisolated(nonsending) func send(
         _ method: HTTPMethod, to address: (endpoint: HTTPEndpoint, target: String), jsonBuffer body: ByteBuffer, timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse? {
         guard let keepAlive else { return nil }
