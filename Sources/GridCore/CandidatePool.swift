@@ -7,15 +7,19 @@ public protocol CandidatePool {
     var eligibleCount: Int { get }
     func isEligible(_ slot: Int) -> Bool
     func effectiveLoad(_ slot: Int) -> Double
+    /// Dispatches to the slot's substation that are decided and not yet answered.
+    func inFlight(_ slot: Int) -> Int
     /// The substation a slot stands for, in the load view's numbering.
     func substation(_ slot: Int) -> Int
     /// The eligible slot of least effective load, if a pool can find it faster than a scan of
-    /// `isEligible`, and it is unique; nil to let the policy scan.
-    func uniqueLeastLoadedSlot() -> Int?
+    /// `isEligible`, and no other eligible slot comes within `margin` of its load; nil to let
+    /// the policy scan.
+    func uniqueLeastLoadedSlot(margin: Double) -> Int?
 }
 
 extension CandidatePool {
-    public func uniqueLeastLoadedSlot() -> Int? { nil }
+    public func uniqueLeastLoadedSlot(margin: Double) -> Int? { nil }
+    public func inFlight(_ slot: Int) -> Int { 0 }
 }
 
 /// A plain list of candidates, every one eligible: slot = position in the list.
@@ -57,14 +61,22 @@ public struct RoutingPool: CandidatePool {
     }
 
     public func effectiveLoad(_ slot: Int) -> Double { entries[slot].effectiveLoad }
+    public func inFlight(_ slot: Int) -> Int { entries[slot].inFlight }
     public func substation(_ slot: Int) -> Int { slot }
 
-    /// For a first try (nothing excluded): the minimum of the load array, if one slot holds it.
-    public func uniqueLeastLoadedSlot() -> Int? {
+    /// For a first try (nothing excluded): the minimum of the load array, if no other load is
+    /// within `margin` of it.
+    public func uniqueLeastLoadedSlot(margin: Double) -> Int? {
         guard tried.isEmpty else { return nil }
         var least = Double.infinity
-        for load in admittingLoads { least = Swift.min(least, load) }
-        guard least < .infinity, let slot = admittingLoads.firstIndex(of: least) else { return nil }
-        return admittingLoads[(slot + 1)...].contains(least) ? nil : slot
+        var slot = -1
+        for (index, load) in admittingLoads.enumerated() where load < least {
+            least = load
+            slot = index
+        }
+        guard least < .infinity else { return nil }
+        let limit = least + margin
+        for (index, load) in admittingLoads.enumerated() where index != slot && load <= limit { return nil }
+        return slot
     }
 }

@@ -115,6 +115,8 @@ public struct LoadView: Sendable {
         var routable = false
         /// Routable, and the view says it can admit one more car.
         var admits = false
+        /// Dispatches decided and not yet answered (`Substation.inFlightDispatches`).
+        var inFlight = 0
     }
 
     var routing: [RoutingEntry]
@@ -152,7 +154,7 @@ public struct LoadView: Sendable {
             && substations[index].figures != nil
         routing[index] = RoutingEntry(
             effectiveLoad: substations[index].effectiveLoad + slowStartPenalty(index), routable: routable,
-            admits: routable && substations[index].seemsToAdmit)
+            admits: routable && substations[index].seemsToAdmit, inFlight: substations[index].pending.inFlight)
         count(routing[index], as: 1)
         admittingLoads[index] = routing[index].admits ? routing[index].effectiveLoad : .infinity
     }
@@ -232,6 +234,7 @@ public struct LoadView: Sendable {
         latestTime = max(latestTime, now)
         let index = ticket.substation
         substations[index].pending.confirm(ticket, at: now)
+        routing[index].inFlight = substations[index].pending.inFlight
         if substations[index].retired { forgetConfirmed(index) }
     }
 

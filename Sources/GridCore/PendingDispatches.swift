@@ -11,21 +11,23 @@ extension LoadView {
         private(set) var dispatches: [PendingDispatch] = []
         /// The power of every dispatch, added in order.
         private(set) var powerKW: Double = 0
+        /// Dispatches decided but not yet answered, kept as a count: routing reads it for every car.
+        private(set) var inFlight = 0
 
         var count: Int { dispatches.count }
         var isEmpty: Bool { dispatches.isEmpty }
-        /// Dispatches decided but not yet answered.
-        var inFlight: Int { dispatches.count(where: { $0.confirmedAt == nil }) }
 
         mutating func append(_ dispatch: PendingDispatch) {
             dispatches.append(dispatch)
             powerKW += dispatch.powerKW
+            if dispatch.confirmedAt == nil { inFlight += 1 }
         }
 
         /// Marks `ticket` confirmed at `time`; the newest are searched first, as answers come
         /// soon after their decisions.
         mutating func confirm(_ ticket: DispatchTicket, at time: Double) {
             if let position = dispatches.lastIndex(where: { $0.ticket == ticket }) {
+                if dispatches[position].confirmedAt == nil { inFlight -= 1 }
                 dispatches[position].confirmedAt = time
             }
         }
@@ -33,7 +35,10 @@ extension LoadView {
         mutating func removeAll(where leaves: (PendingDispatch) -> Bool) {
             let before = dispatches.count
             dispatches.removeAll(where: leaves)
-            if dispatches.count != before { powerKW = dispatches.reduce(0) { $0 + $1.powerKW } }
+            if dispatches.count != before {
+                powerKW = dispatches.reduce(0) { $0 + $1.powerKW }
+                inFlight = dispatches.count(where: { $0.confirmedAt == nil })
+            }
         }
     }
 }

@@ -69,19 +69,38 @@ public struct RoutingPolicy: Sendable {
         substation >= roundRobinCursor ? substation - roundRobinCursor : substation - roundRobinCursor + 1_000_000_000
     }
 
-    /// Lowest effective load; ties broken uniformly at random (reservoir sampling, one pass).
+    /// Effective loads closer than this (a share of capacity) count as equal for least-load:
+    /// below what the view can tell apart, since base load moves and a scrape is up to one poll
+    /// interval old. Less than one car's power on any substation with a capacity under 2 MW.
+    public static let equalLoadMargin = 0.005
+
+    /// Lowest effective load. Among substations within `equalLoadMargin` of it, the one with the
+    /// fewest dispatches in flight (HAProxy's `leastconn`), then the lowest load; ties broken
+    /// uniformly at random (reservoir sampling).
+    ///
+    /// Why the in-flight count: scraped loads differ by a few cars, and strict least-load sends
+    /// every car to the lowest until its own dispatches make up the difference. Under 32
+    /// concurrent requests the balancer held 31 links to each substation, so each had had 31
+    /// requests in flight at once; HAProxy's `leastconn` needed 10.
     static func leastLoaded(_ pool: some CandidatePool, using generator: inout SeededGenerator) -> Int? {
-        if let unique = pool.uniqueLeastLoadedSlot() { return unique }
+        if let unique = pool.uniqueLeastLoadedSlot(margin: equalLoadMargin) { return unique }
+        var least = Double.infinity
+        for slot in 0..<pool.slotCount where pool.isEligible(slot) { least = min(least, pool.effectiveLoad(slot)) }
+        let limit = least + equalLoadMargin
         var best: Int?
+        var bestInFlight = Int.max
         var bestLoad = Double.infinity
         var ties = 0
         for slot in 0..<pool.slotCount where pool.isEligible(slot) {
             let load = pool.effectiveLoad(slot)
-            if best == nil || load < bestLoad {
+            guard load <= limit else { continue }
+            let inFlight = pool.inFlight(slot)
+            if best == nil || inFlight < bestInFlight || (inFlight == bestInFlight && load < bestLoad) {
                 best = slot
+                bestInFlight = inFlight
                 bestLoad = load
                 ties = 1
-            } else if load == bestLoad {
+            } else if inFlight == bestInFlight && load == bestLoad {
                 ties += 1
                 if Int.random(in: 0..<ties, using: &generator) == 0 { best = slot }
             }

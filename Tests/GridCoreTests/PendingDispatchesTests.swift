@@ -24,6 +24,21 @@ import Testing
         #expect(pending.powerKW == 0 && pending.isEmpty)
     }
 
+    @Test func theInFlightCountIsTheUnansweredDispatches() {
+        var generator = SeededGenerator(seed: 8)
+        var pending = LoadView.PendingDispatches()
+        for number in 1...400 {
+            pending.append(Self.dispatch(UInt64(number), 11))
+            if Bool.random(using: &generator) {
+                pending.confirm(
+                    LoadView.DispatchTicket(substation: 0, number: UInt64(Int.random(in: 1...number, using: &generator))), at: 1)
+            }
+            if number % 53 == 0 { pending.removeAll { $0.confirmedAt != nil || $0.ticket.number % 5 == 0 } }
+            #expect(pending.inFlight == pending.dispatches.count(where: { $0.confirmedAt == nil }))
+        }
+        #expect(pending.inFlight > 0)
+    }
+
     @Test func confirmingMarksOnlyItsDispatch() {
         var pending = LoadView.PendingDispatches()
         for number in 1...5 { pending.append(Self.dispatch(UInt64(number), 11)) }
