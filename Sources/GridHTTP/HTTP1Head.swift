@@ -156,26 +156,26 @@ enum HTTP1Head {
 
         mutating func read(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
             count += 1
-            if sameName(name, "connection") {
+            if sameName(bytes: name, "connection") {
                 connectionClose = connectionClose || HTTP1Head.value(value, contains: "close")
                 connectionKeepAlive = connectionKeepAlive || HTTP1Head.value(value, contains: "keep-alive")
-            } else if sameName(name, "transfer-encoding") {
+            } else if sameName(bytes: name, "transfer-encoding") {
                 hasTransferEncoding = true
                 for part in value.split(separator: UInt8(ascii: ",")) {
                     let coding = part.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
                     hasCodings = true
                     lastCodingIsChunked = coding.elementsEqual("chunked".utf8) { ($0 | 0x20) == $1 }
                 }
-            } else if sameName(name, "content-length") {
+            } else if sameName(bytes: name, "content-length") {
                 hasContentLength = true
                 do throws(Malformed) {
                     try addContentLength(value, to: &contentLength, repeats: repeatsAgreeing)
                 } catch {
                     contentLengthIsInvalid = true
                 }
-            } else if sameName(name, "upgrade") {
+            } else if sameName(bytes: name, "upgrade") {
                 hasUpgrade = true
-            } else if sameName(name, "expect") {
+            } else if sameName(bytes: name, "expect") {
                 hasExpect = true
             }
         }
@@ -184,19 +184,23 @@ enum HTTP1Head {
     /// The first value of the fields called `name` (any case) in a head that was read once
     /// already, and how many there are.
     static func field(_ name: String, inRead head: ByteBuffer) -> (first: String?, count: Int) {
-        let lowercase = name.lowercased()
-        return head.withUnsafeReadableBytes { bytes in
-            var first: String?
-            var count = 0
-            // Checked when it was read: only names and values are looked for here.
-            var lines = Lines(bytes)
-            _ = lines.next()
-            while let line = lines.next() {
-                guard let (fieldName, value) = split(field: line), sameName(fieldName, lowercase) else { continue }
-                if count == 0 { first = String(decoding: value, as: UTF8.self) }
-                count += 1
+        var lowercase = name.lowercased()
+        return lowercase.withUTF8 { lowercase in
+            head.withUnsafeReadableBytes { bytes in
+                var first: String?
+                var count = 0
+                // Checked when it was read: only names and values are looked for here.
+                var lines = Lines(bytes)
+                _ = lines.next()
+                while let line = lines.next() {
+                    guard let (fieldName, value) = split(field: line), sameName(bytes: fieldName, UnsafeRawBufferPointer(lowercase)) else {
+                        continue
+                    }
+                    if count == 0 { first = String(decoding: value, as: UTF8.self) }
+                    count += 1
+                }
+                return (first, count)
             }
-            return (first, count)
         }
     }
 
@@ -227,6 +231,18 @@ enum HTTP1Head {
     /// Field names compared without case; `lowercase` is in lowercase.
     static func sameName(_ name: some Collection<UInt8>, _ lowercase: String) -> Bool {
         name.count == lowercase.utf8.count && name.elementsEqual(lowercase.utf8) { ($0 | 0x20) == $1 }
+    }
+
+    /// The same, byte by byte: every field of every request and answer is compared with a few
+    /// names, and going through `String.UTF8View` for each showed in the balancer's profile.
+    static func sameName(bytes name: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        sameName(bytes: name, UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount))
+    }
+
+    static func sameName(bytes name: UnsafeRawBufferPointer, _ lowercase: UnsafeRawBufferPointer) -> Bool {
+        guard name.count == lowercase.count else { return false }
+        for index in 0..<name.count where name[index] | 0x20 != lowercase[index] { return false }
+        return true
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
