@@ -8,12 +8,18 @@ import NIOHTTP1
 /// whichever lane (the router's or `FastLane`'s) writes it.
 public struct WireAnswer: Sendable {
     public var status: HTTPResponse.Status
-    public var headers: HTTPFields
+    public var headers: HTTPFields {
+        didSet { isPlainJSON = false }
+    }
     public var body: ByteBuffer
+    /// The fields are `Content-Type: application/json` alone, so the head's start can be copied
+    /// whole (`http1Bytes`).
+    private var isPlainJSON = false
 
     public init(status: HTTPResponse.Status, contentType: String, body: ByteBuffer) {
         // The common JSON answer shares one set of fields (copied, not built, per answer).
         self.init(status: status, headers: contentType == "application/json" ? Self.json : [.contentType: contentType], body: body)
+        isPlainJSON = contentType == "application/json"
     }
 
     private static let json: HTTPFields = [.contentType: "application/json"]
@@ -41,19 +47,24 @@ extension WireAnswer {
     /// `Connection` when the connection closes after it (or stays open for HTTP/1.0), then the body.
     func http1Bytes(version: HTTPVersion, closing: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         var bytes = allocator.buffer(capacity: 160 + headers.count * 48 + body.readableBytes)
-        bytes.writeStaticString(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        bytes.writeString(String(status.code))
-        bytes.writeStaticString(" ")
-        bytes.writeString(status.reasonPhrase)
-        bytes.writeStaticString("\r\n")
-        for field in headers {
-            bytes.writeString(field.name.rawName)
-            bytes.writeStaticString(": ")
-            bytes.writeString(field.value)
+        if isPlainJSON, version == .http1_1, status == .created {
+            // The balancer's and the gateway's every booking: its start line and fields, made once.
+            bytes.writeBytes(Self.createdJSONHead)
+        } else {
+            bytes.writeStaticString(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            bytes.writeString(String(status.code))
+            bytes.writeStaticString(" ")
+            bytes.writeString(status.reasonPhrase)
             bytes.writeStaticString("\r\n")
+            for field in headers {
+                bytes.writeString(field.name.rawName)
+                bytes.writeStaticString(": ")
+                bytes.writeString(field.value)
+                bytes.writeStaticString("\r\n")
+            }
         }
         bytes.writeStaticString("Content-Length: ")
-        bytes.writeString(String(body.readableBytes))
+        bytes.writeDecimal(body.readableBytes)
         bytes.writeStaticString("\r\nDate: ")
         bytes.writeString(HTTPDate.now())
         if closing {
@@ -65,5 +76,25 @@ extension WireAnswer {
         var body = body
         bytes.writeBuffer(&body)
         return bytes
+    }
+
+    private static let createdJSONHead = Array("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n".utf8)
+}
+
+extension ByteBuffer {
+    /// Writes `value` (not negative) in decimal digits, without making a `String` of it.
+    mutating func writeDecimal(_ value: Int) {
+        precondition(value >= 0, "a count is not negative")
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for Int.max's 19 digits
+        withUnsafeMutableBytes(of: &digits) { digits in
+            var rest = value
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            writeBytes(UnsafeRawBufferPointer(rebasing: digits[start...]))
+        }
     }
 }
