@@ -15,6 +15,8 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
     /// Scraped load plus the balancer's dispatches since that scrape.
     public var effectiveLoad: Double?
     public var pendingDispatches: Int
+    /// Of those, the ones not answered yet: among nearly equal loads, the fewest wins the next car.
+    public var inFlightDispatches: Int
     public var capacityKW: Double?
     public var powerKW: Double?
     public var activeSessions: Int?
@@ -45,6 +47,7 @@ public struct SubstationStatus: Codable, Equatable, Sendable {
         load = substation.figures?.load
         effectiveLoad = substation.effectiveLoad.isFinite ? substation.effectiveLoad : nil
         pendingDispatches = substation.pendingDispatches
+        inFlightDispatches = substation.inFlightDispatches
         capacityKW = substation.figures?.capacityKW
         powerKW = substation.figures?.powerKW
         activeSessions = substation.figures?.activeSessions
