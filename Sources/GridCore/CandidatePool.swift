@@ -7,7 +7,8 @@ public protocol CandidatePool {
     var eligibleCount: Int { get }
     func isEligible(_ slot: Int) -> Bool
     func effectiveLoad(_ slot: Int) -> Double
-    /// Dispatches to the slot's substation that are decided and not yet answered.
+    /// Dispatches to the slot's substation that are decided and not yet answered (0 for a pool
+    /// that does not know, such as a plain candidate list: least-load then goes by load alone).
     func inFlight(_ slot: Int) -> Int
     /// The substation a slot stands for, in the load view's numbering.
     func substation(_ slot: Int) -> Int

@@ -71,12 +71,12 @@ public struct RoutingPolicy: Sendable {
 
     /// Effective loads closer than this (a share of capacity) count as equal for least-load:
     /// below what the view can tell apart, since base load moves and a scrape is up to one poll
-    /// interval old. Less than one car's power on any substation with a capacity under 2 MW.
+    /// interval old. On a 400 kW substation that is 2 kW, less than any car's power.
     public static let equalLoadMargin = 0.005
 
     /// Lowest effective load. Among substations within `equalLoadMargin` of it, the one with the
     /// fewest dispatches in flight (HAProxy's `leastconn`), then the lowest load; ties broken
-    /// uniformly at random (reservoir sampling).
+    /// uniformly at random (reservoir sampling). A load that is not a number counts as +infinity.
     ///
     /// Why the in-flight count: scraped loads differ by a few cars, and strict least-load sends
     /// every car to the lowest until its own dispatches make up the difference. Under 32
@@ -85,14 +85,14 @@ public struct RoutingPolicy: Sendable {
     static func leastLoaded(_ pool: some CandidatePool, using generator: inout SeededGenerator) -> Int? {
         if let unique = pool.uniqueLeastLoadedSlot(margin: equalLoadMargin) { return unique }
         var least = Double.infinity
-        for slot in 0..<pool.slotCount where pool.isEligible(slot) { least = min(least, pool.effectiveLoad(slot)) }
+        for slot in 0..<pool.slotCount where pool.isEligible(slot) { least = min(least, Self.load(pool, slot)) }
         let limit = least + equalLoadMargin
         var best: Int?
         var bestInFlight = Int.max
         var bestLoad = Double.infinity
         var ties = 0
         for slot in 0..<pool.slotCount where pool.isEligible(slot) {
-            let load = pool.effectiveLoad(slot)
+            let load = Self.load(pool, slot)
             guard load <= limit else { continue }
             let inFlight = pool.inFlight(slot)
             if best == nil || inFlight < bestInFlight || (inFlight == bestInFlight && load < bestLoad) {
@@ -106,6 +106,11 @@ public struct RoutingPolicy: Sendable {
             }
         }
         return best
+    }
+
+    private static func load(_ pool: some CandidatePool, _ slot: Int) -> Double {
+        let load = pool.effectiveLoad(slot)
+        return load.isNaN ? .infinity : load
     }
 
     /// A uniformly random eligible slot other than `avoiding`. Needs one eligible slot besides it.

@@ -15,10 +15,10 @@ import NIOHTTPTypesHTTP1
 /// (`KeepAliveClient` picks the current loop) and its answer stay on one thread. The lane reads its requests with `HTTP1RequestReader` and
 /// writes its answers as bytes, skipping NIO's HTTP/1 decoder and encoder too (README, Performance).
 ///
-/// The async functions an answer runs through (the route's `answer`, the balancer's dispatch,
+/// The async functions the balancer's answer runs through (its route, its dispatch,
 /// `KeepAliveClient.send`) are `nonisolated(nonsending)` (SE-0461): they stay on their caller's
-/// executor. A plain nonisolated async function hops to the generic executor as it starts, and
-/// with a task executor preference each such hop looked the preference up under a lock: about
+/// executor. A plain nonisolated async function switches executor as it starts (here to the
+/// preferred one, the same loop), and each switch looked the preference up under a lock: about
 /// 3% of the balancer's user time in the profile.
 ///
 /// The lane answers a request only when it is `route`'s method and path with a JSON body of

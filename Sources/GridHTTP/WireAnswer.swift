@@ -47,8 +47,8 @@ extension WireAnswer {
     /// `Connection` when the connection closes after it (or stays open for HTTP/1.0), then the body.
     func http1Bytes(version: HTTPVersion, closing: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         var bytes = allocator.buffer(capacity: 160 + headers.count * 48 + body.readableBytes)
-        if isPlainJSON, version == .http1_1, status == .created {
-            // The balancer's and the gateway's every booking: its start line and fields, made once.
+        if isPlainJSON, version == .http1_1, status == .created, status.reasonPhrase == "Created" {
+            // The balancer's every booking: its start line and fields, made once.
             bytes.writeBytes(Self.createdJSONHead)
         } else {
             bytes.writeStaticString(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")

@@ -32,7 +32,8 @@ import Testing
         for ticket in tickets { view.confirm(ticket, at: 1) }
         #expect(view.substations[0].inFlightDispatches == 0)
         #expect(Self.choose(view) == 0, "answered: S0 is the lowest again")
-        // However many are in flight at S0 and S1, S2 is beyond the margin and gets nothing.
+        // However many are in flight at S0 and S1, S2 is beyond the margin and gets nothing
+        // (the in-flight count breaks near-ties only: plain leastconn would pick S2 here).
         for _ in 0..<20 { _ = view.reserve(0, powerKW: 11) }
         for _ in 0..<20 { _ = view.reserve(1, powerKW: 11) }
         #expect(Self.choose(view) != 2)
@@ -61,8 +62,9 @@ import Testing
         #expect(view.substations.map(\.inFlightDispatches) == inFlight)
     }
 
-    /// Any history of scrapes, dispatches, answers and refusals: the pick is eligible, within the
-    /// margin of the least load, has the fewest in flight among those, and the least load among those.
+    /// Any history of scrapes, dispatches, answers and refusals, first tries and retries: the
+    /// pick is eligible, within the margin of the least load, has the fewest in flight among
+    /// those, and the least load among those (the rule, restated here).
     @Test func thePickMatchesTheRuleAfterAnyHistory() {
         var generator = SeededGenerator(seed: 31)
         var checked = 0
@@ -93,7 +95,9 @@ import Testing
             for index in 0..<count {
                 #expect(view.substations[index].inFlightDispatches == inFlight.count(where: { $0.substation == index }))
             }
-            let pool = view.pool(excluding: [])
+            // A retry leaves out the substations already tried.
+            let tried = (0..<count).filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }
+            let pool = view.pool(excluding: tried)
             var policy = RoutingPolicy(.leastLoad)
             guard let slot = policy.choose(in: pool, using: &generator) else {
                 #expect(pool.eligibleCount == 0)
@@ -104,12 +108,20 @@ import Testing
             let near = eligible.filter { pool.effectiveLoad($0) <= least + RoutingPolicy.equalLoadMargin }
             let fewest = near.map(pool.inFlight).min()!
             let lowest = near.filter { pool.inFlight($0) == fewest }.map(pool.effectiveLoad).min()!
-            #expect(pool.isEligible(slot))
+            #expect(pool.isEligible(slot) && !tried.contains(slot))
             #expect(near.contains(slot))
             #expect(pool.inFlight(slot) == fewest)
             #expect(pool.effectiveLoad(slot) == lowest)
             checked += 1
         }
         #expect(checked > 200)
+    }
+
+    @Test func aLoadThatIsNotANumberCountsAsInfinite() {
+        var policy = RoutingPolicy(.leastLoad)
+        var generator = SeededGenerator(seed: 3)
+        let candidates = [RoutingCandidate(substation: 0, effectiveLoad: .nan), RoutingCandidate(substation: 1, effectiveLoad: 0.4)]
+        #expect(policy.choose(among: candidates, using: &generator) == 1)
+        #expect(policy.choose(among: [RoutingCandidate(substation: 0, effectiveLoad: .nan)], using: &generator) == 0)
     }
 }

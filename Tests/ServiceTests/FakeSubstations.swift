@@ -62,7 +62,9 @@ final class FakeSubstations: SubstationClient {
             """
     }
 
-    func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse {
+    nonisolated(nonsending) func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure)
+        -> UpstreamResponse
+    {
         record.withLock { $0.orders.append(url) }
         switch behaviour(url) {
         case .admit, .garbageMetrics:

@@ -25,7 +25,8 @@ import Testing
             self.entries = entries
         }
 
-        func session(_ method: HTTPMethod, id: String, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse {
+        func session(_ method: HTTPMethod, id: String, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse
+        {
             switch entries[url] ?? .unknown {
             case .holds(let status):
                 let body =
@@ -39,7 +40,9 @@ import Testing
         }
 
         func scrapeMetrics(_ url: String, timeout: Duration) async throws(UpstreamFailure) -> String { throw .refused }
-        func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse { throw .refused }
+        nonisolated(nonsending) func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure)
+            -> UpstreamResponse
+        { throw .refused }
         func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool { false }
     }
 
@@ -51,7 +54,8 @@ import Testing
     }
 
     @Test func theSubstationThatHoldsItAnswers() async throws {
-        let answer = await Self.desk(["http://fake/S2": .holds("cancelled"), "http://fake/S3": .holds("charging")]).anywhere(.GET, id: "o-1")
+        let answer = await Self.desk(["http://fake/S2": .holds("cancelled"), "http://fake/S3": .holds("charging")]).anywhere(
+            .GET, id: "o-1")
         guard case .substation(let found) = answer else {
             Issue.record("not found: \(answer)")
             return
