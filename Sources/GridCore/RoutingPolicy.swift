@@ -80,8 +80,8 @@ public struct RoutingPolicy: Sendable {
     ///
     /// Why the in-flight count: scraped loads differ by a few cars, and strict least-load sends
     /// every car to the lowest until its own dispatches make up the difference. Under 32
-    /// concurrent requests the balancer held 31 links to each substation, so each had had 31
-    /// requests in flight at once; HAProxy's `leastconn` needed 10.
+    /// concurrent requests the balancer held 24-31 links to a substation, so as many requests
+    /// had been in flight there at once; HAProxy's `leastconn` held 10, and this rule 9-11.
     static func leastLoaded(_ pool: some CandidatePool, using generator: inout SeededGenerator) -> Int? {
         if let unique = pool.uniqueLeastLoadedSlot(margin: equalLoadMargin) { return unique }
         var least = Double.infinity
