@@ -1,6 +1,5 @@
 import Foundation
 import GridHTTP
-import NIOConcurrencyHelpers
 import NIOHTTP1
 
 /// How the balancer talks to substations; a protocol so tests can stand in for the network.
@@ -20,23 +19,11 @@ public protocol SubstationClient: Sendable {
 /// The real thing, over the process's one pooled HTTP client.
 public struct HTTPSubstationClient: SubstationClient {
     let upstream: Upstream
-    /// Each substation's `POST /sessions` address, split once: joining and splitting its URL (and
-    /// making its `Host` header) for every order showed in the balancer's profile.
-    private let orderAddresses = NIOLockedValueBox<[String: (endpoint: HTTPEndpoint, target: String)?]>([:])
+    /// Each substation's `POST /sessions` address, split once.
+    private let orderAddresses = SplitAddresses(path: "/sessions")
 
     public init(upstream: Upstream) {
         self.upstream = upstream
-    }
-
-    private func orderAddress(_ url: String) -> (endpoint: HTTPEndpoint, target: String)? {
-        if let known = orderAddresses.withLockedValue({ $0[url] }) { return known }
-        let split = HTTPEndpoint.split(url + "/sessions")
-        orderAddresses.withLockedValue { addresses in
-            // Substations come and go by discovery: a few hundred addresses at most are kept.
-            if addresses.count >= 512 { addresses.removeAll() }
-            addresses[url] = .some(split)
-        }
-        return split
     }
 
     public func scrapeMetrics(_ url: String, timeout: Duration) async throws(UpstreamFailure) -> String {
@@ -49,7 +36,9 @@ public struct HTTPSubstationClient: SubstationClient {
         -> UpstreamResponse
     {
         let body = order.jsonBody
-        if let address = orderAddress(url), let answer = try await upstream.send(.POST, to: address, jsonBuffer: body, timeout: timeout) {
+        if let address = orderAddresses.address(at: url),
+            let answer = try await upstream.send(.POST, to: address, jsonBuffer: body, timeout: timeout)
+        {
             return answer
         }
         return try await upstream.send(.POST, url + "/sessions", jsonBuffer: body, timeout: timeout)

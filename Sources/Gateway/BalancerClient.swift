@@ -23,6 +23,8 @@ public struct HTTPBalancerClient: BalancerClient {
     let upstream: Upstream
     let configuration: GatewayConfiguration
     let rotation: BalancerRotation
+    /// Each balancer's `POST /route` address, split once.
+    private let routeAddresses = SplitAddresses(path: "/route")
 
     public init(upstream: Upstream, configuration: GatewayConfiguration) {
         self.upstream = upstream
@@ -46,7 +48,12 @@ public struct HTTPBalancerClient: BalancerClient {
     public func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse {
         let body = order.jsonBody
         return try await firstListening { (balancerURL) throws(UpstreamFailure) in
-            try await upstream.send(.POST, balancerURL + "/route", jsonBuffer: body, timeout: configuration.balancerTimeout)
+            if let address = routeAddresses.address(at: balancerURL),
+                let answer = try await upstream.send(.POST, to: address, jsonBuffer: body, timeout: configuration.balancerTimeout)
+            {
+                return answer
+            }
+            return try await upstream.send(.POST, balancerURL + "/route", jsonBuffer: body, timeout: configuration.balancerTimeout)
         }
     }
 
@@ -58,7 +65,8 @@ public struct HTTPBalancerClient: BalancerClient {
 
     public func session(_ method: HTTPMethod, _ id: String, on substationId: String) async throws(UpstreamFailure) -> UpstreamResponse {
         try await firstListening { (balancerURL) throws(UpstreamFailure) in
-            try await upstream.send(method, "\(balancerURL)/substations/\(substationId)/sessions/\(id)", timeout: configuration.substationTimeout)
+            try await upstream.send(
+                method, "\(balancerURL)/substations/\(substationId)/sessions/\(id)", timeout: configuration.substationTimeout)
         }
     }
 
