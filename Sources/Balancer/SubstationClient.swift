@@ -35,13 +35,7 @@ public struct HTTPSubstationClient: SubstationClient {
     public nonisolated(nonsending) func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure)
         -> UpstreamResponse
     {
-        let body = order.jsonBody
-        if let address = orderAddresses.address(at: url),
-            let answer = try await upstream.send(.POST, to: address, jsonBuffer: body, timeout: timeout)
-        {
-            return answer
-        }
-        return try await upstream.send(.POST, url + "/sessions", jsonBuffer: body, timeout: timeout)
+        try await upstream.send(.POST, to: orderAddresses, at: url, jsonBuffer: order.jsonBody, timeout: timeout)
     }
 
     public func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool {

@@ -48,12 +48,7 @@ public struct HTTPBalancerClient: BalancerClient {
     public func route(_ order: SessionOrder) async throws(UpstreamFailure) -> UpstreamResponse {
         let body = order.jsonBody
         return try await firstListening { (balancerURL) throws(UpstreamFailure) in
-            if let address = routeAddresses.address(at: balancerURL),
-                let answer = try await upstream.send(.POST, to: address, jsonBuffer: body, timeout: configuration.balancerTimeout)
-            {
-                return answer
-            }
-            return try await upstream.send(.POST, balancerURL + "/route", jsonBuffer: body, timeout: configuration.balancerTimeout)
+            try await upstream.send(.POST, to: routeAddresses, at: balancerURL, jsonBuffer: body, timeout: configuration.balancerTimeout)
         }
     }
 

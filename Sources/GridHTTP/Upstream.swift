@@ -82,15 +82,18 @@ public struct Upstream: Sendable {
         try await send(method, url, jsonBuffer: body.map { ByteBuffer(bytes: $0) }, headers: headers, timeout: timeout)
     }
 
-    /// A JSON body to an address the caller split once (`HTTPEndpoint.split`), for requests sent
-    /// again and again to the same place (a balancer's orders to a substation); nil when this
-    /// process has no keep-alive client (then send by URL).
+    /// A JSON body to `addresses.path` at `base`, for requests sent again and again to the same
+    /// place (a balancer's orders to a substation, a gateway's to a balancer): over a keep-alive
+    /// link to the address split once, or by URL when it is not plain `http://` or this process
+    /// has no keep-alive client.
     public nonisolated(nonsending) func send(
-        _ method: HTTPMethod, to address: (endpoint: HTTPEndpoint, target: String), jsonBuffer body: ByteBuffer, timeout: Duration
-    ) async throws(UpstreamFailure) -> UpstreamResponse? {
-        guard let keepAlive else { return nil }
-        return try await keepAlive.send(
-            method, to: address.endpoint, target: address.target, headers: Self.jsonHeaders, body: body, timeout: timeout)
+        _ method: HTTPMethod, to addresses: SplitAddresses, at base: String, jsonBuffer body: ByteBuffer, timeout: Duration
+    ) async throws(UpstreamFailure) -> UpstreamResponse {
+        if let keepAlive, let address = addresses.address(at: base) {
+            return try await keepAlive.send(
+                method, to: address.endpoint, target: address.target, headers: Self.jsonHeaders, body: body, timeout: timeout)
+        }
+        return try await send(method, base + addresses.path, jsonBuffer: body, timeout: timeout)
     }
 
     private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json"]
