@@ -12,14 +12,22 @@ public protocol CandidatePool {
     func inFlight(_ slot: Int) -> Int
     /// The substation a slot stands for, in the load view's numbering.
     func substation(_ slot: Int) -> Int
-    /// The eligible slot of least effective load, if a pool can find it faster than a scan of
-    /// `isEligible`, and no other eligible slot comes within `margin` of its load; nil to let
-    /// the policy scan.
-    func uniqueLeastLoadedSlot(margin: Double) -> Int?
+    /// The least effective load of the eligible slots, if a pool can find it faster than a scan
+    /// of `isEligible`: `.only(slot)` when no other eligible slot comes within `margin` of it,
+    /// else `.shared(load)`; nil to let the policy scan.
+    func leastLoad(margin: Double) -> LeastLoad?
+}
+
+/// What a pool found of its least effective load (`CandidatePool.leastLoad(margin:)`).
+public enum LeastLoad: Equatable, Sendable {
+    /// This slot holds it, and no other eligible slot comes within the margin.
+    case only(Int)
+    /// The least load, which other eligible slots come within the margin of.
+    case shared(Double)
 }
 
 extension CandidatePool {
-    public func uniqueLeastLoadedSlot(margin: Double) -> Int? { nil }
+    public func leastLoad(margin: Double) -> LeastLoad? { nil }
     public func inFlight(_ slot: Int) -> Int { 0 }
 }
 
@@ -65,9 +73,8 @@ public struct RoutingPool: CandidatePool {
     public func inFlight(_ slot: Int) -> Int { entries[slot].inFlight }
     public func substation(_ slot: Int) -> Int { slot }
 
-    /// For a first try (nothing excluded): the minimum of the load array, if no other load is
-    /// within `margin` of it.
-    public func uniqueLeastLoadedSlot(margin: Double) -> Int? {
+    /// For a first try (nothing excluded): from the load array alone.
+    public func leastLoad(margin: Double) -> LeastLoad? {
         guard tried.isEmpty else { return nil }
         var least = Double.infinity
         var slot = -1
@@ -77,7 +84,7 @@ public struct RoutingPool: CandidatePool {
         }
         guard least < .infinity else { return nil }
         let limit = least + margin
-        for (index, load) in admittingLoads.enumerated() where index != slot && load <= limit { return nil }
-        return slot
+        for (index, load) in admittingLoads.enumerated() where index != slot && load <= limit { return .shared(least) }
+        return .only(slot)
     }
 }

@@ -83,9 +83,12 @@ public struct RoutingPolicy: Sendable {
     /// concurrent requests the balancer held 24-31 links to a substation, so as many requests
     /// had been in flight there at once; HAProxy's `leastconn` held 10, and this rule 9-11.
     static func leastLoaded(_ pool: some CandidatePool, using generator: inout SeededGenerator) -> Int? {
-        if let unique = pool.uniqueLeastLoadedSlot(margin: equalLoadMargin) { return unique }
         var least = Double.infinity
-        for slot in 0..<pool.slotCount where pool.isEligible(slot) { least = min(least, Self.load(pool, slot)) }
+        switch pool.leastLoad(margin: equalLoadMargin) {
+        case .only(let slot)?: return slot
+        case .shared(let load)?: least = load
+        case nil: for slot in 0..<pool.slotCount where pool.isEligible(slot) { least = min(least, Self.load(pool, slot)) }
+        }
         let limit = least + equalLoadMargin
         var best: Int?
         var bestInFlight = Int.max
