@@ -109,7 +109,13 @@ let package = Package(
         .target(name: "Reports", swiftSettings: swiftSettings),
         .target(name: "Simulation", dependencies: ["GridCore", "Reports"], swiftSettings: swiftSettings),
         // Benchmarks that print figures: `swift run -c release smartgrid-bench`.
-        .executableTarget(name: "SmartGridBench", dependencies: ["GridCore", "Simulation"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "SmartGridBench",
+            dependencies: [
+                "GridCore", "Simulation", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "SmartGridCLI",
             dependencies: [

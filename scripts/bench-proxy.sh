@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # The balancing hop against HAProxy, side by side in one run (issue #14): four fresh substations
 # that admit every car for each run, then in turn HAProxy `balance leastconn` -> POST /sessions,
-# the balancer's POST /route, and the gateway's POST /api/v1/charge-requests (durable: SQLite),
-# under the same wrk load, A B C A B C over several rounds. Prints req/s, p50, p99, CPU per request
-# and peak RSS of the balancing process, and each ratio to HAProxy (medians over the rounds).
+# a bare SwiftNIO forwarder (`smartgrid-bench forward`: the floor for any balancer on SwiftNIO,
+# with no features), the balancer's POST /route, and the gateway's POST /api/v1/charge-requests
+# (durable: SQLite), under the same wrk load, A B C D A B C D over several rounds. Prints req/s,
+# p50, p99, CPU per request and peak RSS of the balancing process, and each ratio to HAProxy
+# (medians over the rounds).
 #
 #   scripts/bench-proxy.sh [--seconds 8] [--rounds 3] [--connections 32] [--threads 2] [--warmup 1]
-#                          [--paths haproxy,balancer,gateway,gateway-pg] [--no-substation-durability]
+#                          [--paths haproxy,forwarder,balancer,gateway,gateway-pg] [--no-substation-durability]
 #                          [--postgres] [--rss-every SECONDS] [--json FILE] [--keep] [--debug]
 #
 # --postgres also runs the gateway on PostgreSQL (path gateway-pg) against a private cluster it
 # starts (initdb in a temporary folder as the postgres user, 127.0.0.1:55433) and stops, and
 # prints its rate against the gateway on SQLite.
 #
-# Builds release once (`swift build -c release --product smartgrid`) unless SMARTGRID_BIN names a
-# binary; --debug uses the debug build instead (for a smoke test, not for figures). Installs
-# Debian's haproxy and wrk when missing (needs root and apt). Loopback only; every process it
+# Builds release once (`swift build -c release --product smartgrid`, and `smartgrid-bench` for the
+# forwarder) unless SMARTGRID_BIN names a binary (smartgrid-bench is taken from beside it);
+# --debug uses the debug build instead (for a smoke test, not for figures). Installs Debian's
+# haproxy and wrk when missing (needs root and apt). Loopback only; every process it
 # starts is stopped by its pid; the whole run is bounded by BENCH_TIMEOUT seconds (default 3600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,11 +48,14 @@ command -v python3 >/dev/null || { echo "error: python3 is needed to drive the b
 if [[ -n ${SMARTGRID_BIN:-} ]]; then
     bin=$SMARTGRID_BIN
 else
-    echo "building smartgrid ($configuration)" >&2
+    echo "building smartgrid and smartgrid-bench ($configuration)" >&2
     swift build -c "$configuration" --product smartgrid >&2
+    swift build -c "$configuration" --product smartgrid-bench >&2
     bin=$(swift build -c "$configuration" --show-bin-path)/smartgrid
 fi
 [[ -x $bin ]] || { echo "error: no smartgrid executable at $bin" >&2; exit 1; }
+# The forwarder path's bare SwiftNIO forwarder, built beside smartgrid.
+forwarder=$(dirname "$bin")/smartgrid-bench
 
 if ((postgres)); then
     pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -67,4 +73,4 @@ if ((postgres)); then
 fi
 
 timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-3600}" \
-    python3 scripts/bench_proxy.py --binary "$bin" ${arguments[@]+"${arguments[@]}"}
+    python3 scripts/bench_proxy.py --binary "$bin" --forwarder "$forwarder" ${arguments[@]+"${arguments[@]}"}

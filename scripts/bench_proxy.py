@@ -4,6 +4,8 @@
 Starts four fresh substations that admit every car (sessions leave after 0.1 s real time) for
 every run, then puts in front of them, in turn:
   haproxy   HAProxy `balance leastconn` -> substations' POST /sessions
+  forwarder a bare SwiftNIO forwarder (`smartgrid-bench forward`, fewest in flight) -> POST /sessions:
+            the floor for a balancer on SwiftNIO, with no routing view, validation or metrics
   balancer  smartgrid balancer POST /route -> same substations
   gateway   smartgrid gateway POST /api/v1/charge-requests (SQLite, durable) -> balancer -> substations
 and loads each with the same wrk command, A B C A B C over several rounds. Prints req/s, p50,
@@ -30,9 +32,9 @@ import urllib.error
 import urllib.request
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PATHS = ["haproxy", "balancer", "gateway", "gateway-pg"]
+PATHS = ["haproxy", "forwarder", "balancer", "gateway", "gateway-pg"]
 # The paths run when --paths is not given: gateway-pg only with --database.
-DEFAULT_PATHS = ["haproxy", "balancer", "gateway"]
+DEFAULT_PATHS = ["haproxy", "forwarder", "balancer", "gateway"]
 
 LUA = r"""
 -- A fresh session id per request (substations answer a repeated id with the same session).
@@ -272,6 +274,12 @@ backend substations
         url = f"http://127.0.0.1:{port}/sessions"
         return url, [process], True
 
+    def forwarder(self, processes, urls):
+        port = self.next_port()
+        upstream_ports = [url.rsplit(":", 1)[1] for url in urls]
+        process = processes.start("forwarder", [self.options.forwarder, "forward", str(port)] + upstream_ports)
+        return f"http://127.0.0.1:{port}/sessions", [process], True
+
     def balancer(self, processes, urls):
         port = self.next_port()
         argv = [self.binary, "balancer", "--port", str(port), "--log-level", "error"]
@@ -323,6 +331,9 @@ backend substations
                     "haproxy",
                     lambda: http("POST", target, '{"vehicleId":"EV-0","energyKWh":1,"maxPowerKW":11,"departureMinutes":1}')[0] == 201,
                     processes)
+            elif path == "forwarder":
+                target, front, with_id = self.forwarder(processes, urls)
+                wait_until("the forwarder", lambda: http("GET", target.rsplit("/", 1)[0] + "/health")[0] == 200, processes)
             elif path == "balancer":
                 base, process = self.balancer(processes, urls)
                 target, front, with_id = base + "/route", [process], True
@@ -378,6 +389,7 @@ def fmt(value, digits=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True, help="the smartgrid executable")
+    parser.add_argument("--forwarder", help="the smartgrid-bench executable (for the forwarder path)")
     parser.add_argument("--seconds", type=float, default=8, help="measured seconds of wrk per run")
     parser.add_argument("--warmup", type=float, default=1, help="unmeasured seconds of wrk before each run (0: none)")
     parser.add_argument("--rounds", type=int, default=3)
@@ -399,6 +411,8 @@ def main():
     for p in paths:
         if p not in PATHS:
             parser.error(f"unknown path {p}")
+    if "forwarder" in paths and not (options.forwarder and os.access(options.forwarder, os.X_OK)):
+        parser.error(f"the forwarder path needs --forwarder SMARTGRID_BENCH (not found: {options.forwarder})")
     if "gateway-pg" in paths and not options.database:
         parser.error("the gateway-pg path needs --database postgres://...")
 
@@ -432,6 +446,7 @@ def main():
         medians[p]["errors"] = sum(r["errors"] for r in runs[p])
     labels = {
         "haproxy": "HAProxy leastconn -> POST /sessions",
+        "forwarder": "bare SwiftNIO forwarder -> POST /sessions",
         "balancer": "balancer POST /route",
         "gateway": "gateway POST /api/v1/charge-requests",
         "gateway-pg": "gateway on PostgreSQL (--database)",

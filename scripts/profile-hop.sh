@@ -5,8 +5,9 @@
 #
 # Starts four substations that admit every car (as scripts/bench-proxy.sh does), then the hop
 # MODE names in front of them: `balancer` (POST /route, the default), `gateway` (POST
-# /api/v1/charge-requests through gateway and balancer, SQLite in OUTDIR) or `haproxy`
-# (leastconn -> POST /sessions). Warms up for 1 s, loads it with `wrk -t2 -c32` for SECONDS
+# /api/v1/charge-requests through gateway and balancer, SQLite in OUTDIR), `haproxy`
+# (leastconn -> POST /sessions) or `forwarder` (the bare SwiftNIO forwarder of
+# `smartgrid-bench forward`, taken from beside BINARY -> POST /sessions). Warms up for 1 s, loads it with `wrk -t2 -c32` for SECONDS
 # (default 8), and prints req/s, p50, p99, and the CPU per request of the hop's process (the
 # gateway's alone in `gateway` mode), all of it and the user-space part; then the four
 # substations' CPU per request together and how idle the machine was.
@@ -28,8 +29,8 @@ bin=$1
 out=$2
 secs=${3:-8}
 mode=${MODE:-balancer}
-case $mode in balancer | gateway | haproxy) ;; *)
-  echo "MODE must be balancer, gateway or haproxy, not $mode" >&2
+case $mode in balancer | gateway | haproxy | forwarder) ;; *)
+  echo "MODE must be balancer, gateway, haproxy or forwarder, not $mode" >&2
   exit 2
   ;;
 esac
@@ -75,6 +76,14 @@ if [[ $mode == haproxy ]]; then
   pids+=($hop)
   for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:$haproxy_port/ && break; sleep 0.1; done
   target=http://127.0.0.1:$haproxy_port/sessions
+elif [[ $mode == forwarder ]]; then
+  forwarder_port=$((base + 40))
+  "$(dirname "$bin")/smartgrid-bench" forward $forwarder_port $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) \
+    > "$out/forwarder.log" 2>&1 &
+  hop=$!
+  pids+=($hop)
+  for _ in $(seq 1 50); do curl -sf -o /dev/null http://127.0.0.1:$forwarder_port/health && break; sleep 0.1; done
+  target=http://127.0.0.1:$forwarder_port/sessions
 elif [[ $mode == gateway ]]; then
   gateway_port=$((base + 20))
   "$bin" gateway --port $gateway_port --log-level error --balancer http://127.0.0.1:$balancer_port \

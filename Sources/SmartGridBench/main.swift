@@ -28,7 +28,22 @@ func scrapedView(count: Int, full: Bool = false, generator: inout SeededGenerato
 }
 
 // Usage: smartgrid-bench [decisions | full | lab [REQUESTS] | trace [FILE]]; with no argument, all four.
+//        smartgrid-bench forward PORT UPSTREAM_PORT...: the bare forwarder of scripts/bench-proxy.sh.
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "forward" {
+    let ports = arguments.dropFirst().map { Int($0) }
+    guard ports.count >= 2, let listening = ports.first!, ports.allSatisfy({ $0.map { (1...65535).contains($0) } ?? false }) else {
+        FileHandle.standardError.write("usage: smartgrid-bench forward PORT UPSTREAM_PORT... (ports 1-65535)\n".data(using: .utf8)!)
+        exit(2)
+    }
+    do {
+        try BareForwarder.run(port: listening, upstreamPorts: ports.dropFirst().map { $0! })
+    } catch {
+        FileHandle.standardError.write("smartgrid-bench forward: \(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    exit(0)
+}
 let runDecisions = arguments.isEmpty || arguments[0] == "decisions"
 let runFull = arguments.isEmpty || arguments[0] == "full"
 let runLab = arguments.isEmpty || arguments[0] == "lab"

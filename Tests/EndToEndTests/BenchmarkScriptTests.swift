@@ -15,12 +15,12 @@ import Testing
                 "--seconds", "1", "--rounds", "1", "--warmup", "0", "--connections", "4", "--threads", "1", "--json", json.path,
             ])
         #expect(result.status == 0, "\(result.output)")
-        for row in ["HAProxy leastconn", "balancer POST /route", "gateway POST /api/v1/charge-requests"] {
+        for row in ["HAProxy leastconn", "bare SwiftNIO forwarder", "balancer POST /route", "gateway POST /api/v1/charge-requests"] {
             #expect(result.output.contains("| \(row)"), "no row \(row) in:\n\(result.output)")
         }
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
         let medians = try #require(report?["medians"] as? [String: [String: Any]])
-        for path in ["haproxy", "balancer", "gateway"] {
+        for path in ["haproxy", "forwarder", "balancer", "gateway"] {
             let rate = medians[path]?["rps"] as? Double ?? 0
             #expect(rate > 0, "\(path) served no request: \(result.output)")
             #expect((medians[path]?["non2xx"] as? Int ?? -1) == 0, "\(path) answered something other than 201: \(result.output)")
@@ -30,7 +30,7 @@ import Testing
     /// Runs after the benchmark above (the suite is serialized), which installs `wrk` and
     /// `haproxy` when they are missing.
     @Test func profileHopRunsEachHopForASecond() throws {
-        for mode in ["balancer", "gateway", "haproxy"] {
+        for mode in ["balancer", "gateway", "haproxy", "forwarder"] {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("profile-hop-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }
             let result = try Tools.run(
@@ -43,7 +43,8 @@ import Testing
             #expect(result.output.contains("substations together: CPU "), "\(result.output)")
             #expect(!result.output.contains("Non-2xx"), "\(mode) answered something other than 201: \(result.output)")
         }
-        let wrong = try Tools.run("env", ["MODE=bogus", "bash", Tools.path("scripts/profile-hop.sh").path, ServiceProcess.binary.path, "/tmp/x"])
+        let wrong = try Tools.run(
+            "env", ["MODE=bogus", "bash", Tools.path("scripts/profile-hop.sh").path, ServiceProcess.binary.path, "/tmp/x"])
         #expect(wrong.status == 2 && wrong.output.contains("MODE must be"), "\(wrong.output)")
     }
 }
