@@ -98,16 +98,30 @@ struct BalancerRoutes: Sendable {
         return try WireJSON.response(currentView())
     }
 
-    /// `POST /route` from a body read whole to its answer: the one code both lanes answer with
-    /// (`FastLane` on the event loop, and the router for requests the lane leaves to it).
+    /// `POST /route` from a body read whole to its answer, for requests the lane leaves to the
+    /// router (`FastLane` answers the rest with `routeOnLoop`).
     nonisolated(nonsending) func route(contentType: String?, body: ByteBuffer) async -> WireAnswer {
-        let order: SessionOrder
-        do throws(Problem) {
-            order = try SessionOrder.read(contentType: contentType, body: body, newID: { RandomUUID.text() })
-        } catch {
-            return WireAnswer(error)
+        switch order(contentType: contentType, body: body) {
+        case .success(let order): return answer(await dispatcher.place(order))
+        case .failure(let problem): return WireAnswer(problem)
         }
-        switch await dispatcher.place(order) {
+    }
+
+    /// `POST /route` started on the event loop that read it: a car the first substation asked
+    /// admits over an idle link on that loop is answered without a task (`Dispatcher.placeOnLoop`).
+    func routeOnLoop(contentType: String?, body: ByteBuffer, respond: @escaping @Sendable (WireAnswer) -> Void) {
+        switch order(contentType: contentType, body: body) {
+        case .success(let order): dispatcher.placeOnLoop(order) { respond(answer($0)) }
+        case .failure(let problem): respond(WireAnswer(problem))
+        }
+    }
+
+    private func order(contentType: String?, body: ByteBuffer) -> Result<SessionOrder, Problem> {
+        Result { () throws(Problem) in try SessionOrder.read(contentType: contentType, body: body, newID: { RandomUUID.text() }) }
+    }
+
+    private func answer(_ outcome: Dispatcher.Outcome) -> WireAnswer {
+        switch outcome {
         case .admitted(let answer, _):
             return WireAnswer(status: .created, contentType: "application/json", body: answer.body)
         case .invalid(let answer):
@@ -124,9 +138,11 @@ struct BalancerRoutes: Sendable {
 
     /// The lane that serves `POST /route` off the event loop, in front of the router.
     var fastLane: FastLane.Route {
-        FastLane.Route(method: .POST, path: "/route") { request in
-            await route(contentType: request.field("Content-Type"), body: request.body)
-        }
+        FastLane.Route(
+            method: .POST, path: "/route",
+            answering: .onLoop { request, respond in
+                routeOnLoop(contentType: request.field("Content-Type"), body: request.body, respond: respond)
+            })
     }
 
     private func route(_ request: Request) async throws -> Response {

@@ -26,59 +26,186 @@ struct Dispatcher: Sendable {
         case fateUnknown(detail: String)
     }
 
-    nonisolated(nonsending) func place(_ order: SessionOrder) async -> Outcome {
-        let start = ContinuousClock.now
-        defer { metrics.routeDuration.record(ContinuousClock.now - start) }
-        var attempt = RoutingAttempt(powerKW: order.request.maxPowerKW, maxAttempts: configuration.maxAttempts)
+    /// One car's placement so far: what was tried, what was said, and whether an order whose
+    /// answer was lost is still being undone.
+    struct Placement: Sendable {
+        let order: SessionOrder
+        let start: ContinuousClock.Instant
+        var attempt: RoutingAttempt
         var refusals: [String] = []
         var unconfirmedUndo = false
-        while case let remaining = configuration.routeDeadline - (ContinuousClock.now - start), remaining > .zero,
-            let decision = state.decide(&attempt)
-        {
-            if attempt.attempts > 1 { metrics.retries.increment() }
-            do throws(UpstreamFailure) {
-                let answer = try await client.order(order, at: decision.url, timeout: min(configuration.dispatchTimeout, remaining))
-                metrics.called(substation: decision.substationLabel, outcome: .init(status: answer.status))
-                switch answer.status {
-                case 201:
-                    state.admitted(&attempt)
-                    metrics.decided(substation: decision.substationLabel, policy: decision.policy)
-                    state.remember(
-                        RoutingDecisionRecord(
-                            vehicleId: order.request.vehicleId, substationId: decision.substationLabel,
-                            effectiveLoad: decision.effectiveLoad.isFinite ? decision.effectiveLoad : 0, policy: decision.policy,
-                            at: RFC3339Timestamp.now()))
-                    return .admitted(answer, substationURL: decision.url)
-                case 502, 504:
-                    // From a proxy in front of the substation: the order may have landed. Fate unknown, as a timeout.
-                    state.refused(&attempt, failure: .unreachable)
-                    refusals.append("\(decision.substationLabel): \(answer.status) from an intermediary")
-                    if await !undoOrder(order.id, at: decision.url) { unconfirmedUndo = true }
-                case 409, 500...599:
-                    state.refused(&attempt)
-                    refusals.append("\(decision.substationLabel): \(answer.status)")
-                case 400...499:
-                    state.refused(&attempt)
-                    metrics.rejected(reason: "invalid")
-                    return .invalid(answer)
-                default:
-                    state.refused(&attempt)
-                    refusals.append("\(decision.substationLabel): unexpected \(answer.status)")
-                }
-            } catch {
-                switch error {
-                case .refused:
-                    metrics.called(substation: decision.substationLabel, outcome: .connectionRefused)
-                    state.refused(&attempt, failure: .refusedConnection)
-                    refusals.append("\(decision.substationLabel): connection refused")
-                case .timedOut, .unreachable:
-                    metrics.called(substation: decision.substationLabel, outcome: .fateUnknown)
-                    state.refused(&attempt, failure: .unreachable)
-                    refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
-                    if await !undoOrder(order.id, at: decision.url) { unconfirmedUndo = true }
-                }
+    }
+
+    /// Where a placement started on the loop goes on, in a task.
+    private enum Resumption: Sendable {
+        /// Decided, and not sent yet.
+        case send(BalancerState.Decision, timeout: Duration)
+        case tryNext
+        case undoThenTryNext(url: String)
+    }
+
+    /// What an attempt's result means for the placement.
+    private enum Verdict {
+        case finished(Outcome)
+        case tryNext
+        /// The order may have landed: undo it, then try the next substation.
+        case undoThenTryNext(url: String)
+    }
+
+    nonisolated(nonsending) func place(_ order: SessionOrder) async -> Outcome {
+        var placement = newPlacement(order)
+        let outcome = await goOn(with: &placement, sendingFirst: nil)
+        metrics.routeDuration.record(ContinuousClock.now - placement.start)
+        return outcome
+    }
+
+    /// `place`, without leaving the event loop it is called on when the first substation asked
+    /// admits the car over an idle link on that loop (`SubstationClient.orderNow`): no task, no
+    /// suspension. Otherwise (no idle link there, a refusal, a failure) the placement goes on in
+    /// a task from where it stands, as `place` would. `done` is called once, on the loop or
+    /// from the task.
+    func placeOnLoop(_ order: SessionOrder, done: @escaping @Sendable (Outcome) -> Void) {
+        var placement = newPlacement(order)
+        let start = placement.start
+        let finish: @Sendable (Outcome) -> Void = { [metrics] outcome in
+            metrics.routeDuration.record(ContinuousClock.now - start)
+            done(outcome)
+        }
+        guard let (decision, timeout) = nextDecision(&placement) else { return finish(conclusion(of: placement)) }
+        let decided = placement
+        let sent = client.orderNow(order, at: decision.url, timeout: timeout) { answer in
+            var placement = decided
+            let verdict: Verdict
+            switch answer {
+            case .answered(let response): verdict = judge(.success(response), of: decision, in: &placement)
+            case .failed(let failure): verdict = judge(.failure(failure), of: decision, in: &placement)
+            case .notSent: return goOnInTask(placement, .send(decision, timeout: timeout), finish: finish)
+            }
+            switch verdict {
+            case .finished(let outcome): finish(outcome)
+            case .tryNext: goOnInTask(placement, .tryNext, finish: finish)
+            case .undoThenTryNext(let url): goOnInTask(placement, .undoThenTryNext(url: url), finish: finish)
             }
         }
+        if !sent { goOnInTask(placement, .send(decision, timeout: timeout), finish: finish) }
+    }
+
+    private func goOnInTask(_ placement: Placement, _ resumption: Resumption, finish: @escaping @Sendable (Outcome) -> Void) {
+        // On the loop it came from, as the lane's own tasks run (`EventLoopTaskExecutor`).
+        Task(executorPreference: EventLoopTaskExecutor.current) {
+            var placement = placement
+            var first: (BalancerState.Decision, Duration)?
+            switch resumption {
+            case .send(let decision, let timeout): first = (decision, timeout)
+            case .tryNext: break
+            case .undoThenTryNext(let url):
+                if await !undoOrder(placement.order.id, at: url) { placement.unconfirmedUndo = true }
+            }
+            finish(await goOn(with: &placement, sendingFirst: first))
+        }
+    }
+
+    private func newPlacement(_ order: SessionOrder) -> Placement {
+        Placement(
+            order: order, start: ContinuousClock.now,
+            attempt: RoutingAttempt(powerKW: order.request.maxPowerKW, maxAttempts: configuration.maxAttempts))
+    }
+
+    /// The next substation to ask and how long its answer may take; nil when routing stops or
+    /// the placement's time is up.
+    private func nextDecision(_ placement: inout Placement) -> (BalancerState.Decision, Duration)? {
+        let remaining = configuration.routeDeadline - (ContinuousClock.now - placement.start)
+        guard remaining > .zero, let decision = state.decide(&placement.attempt) else { return nil }
+        if placement.attempt.attempts > 1 { metrics.retries.increment() }
+        return (decision, min(configuration.dispatchTimeout, remaining))
+    }
+
+    /// Sends, judges and tries again until a substation admits the car or routing stops;
+    /// `sendingFirst`: a decision already made, to send before deciding anew.
+    private nonisolated(nonsending) func goOn(
+        with placement: inout Placement, sendingFirst first: (BalancerState.Decision, Duration)?
+    ) async -> Outcome {
+        var decided = first
+        while let (decision, timeout) = decided ?? nextDecision(&placement) {
+            decided = nil
+            let result = await send(placement.order, to: decision, timeout: timeout)
+            switch judge(result, of: decision, in: &placement) {
+            case .finished(let outcome):
+                return outcome
+            case .tryNext:
+                continue
+            case .undoThenTryNext(let url):
+                if await !undoOrder(placement.order.id, at: url) { placement.unconfirmedUndo = true }
+            }
+        }
+        return conclusion(of: placement)
+    }
+
+    private nonisolated(nonsending) func send(_ order: SessionOrder, to decision: BalancerState.Decision, timeout: Duration) async
+        -> Result<UpstreamResponse, UpstreamFailure>
+    {
+        do throws(UpstreamFailure) {
+            return .success(try await client.order(order, at: decision.url, timeout: timeout))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// What one attempt's result means: accounted against the substation, counted in the
+    /// metrics, and either the placement's outcome or a reason to try the next substation.
+    private func judge(
+        _ result: Result<UpstreamResponse, UpstreamFailure>, of decision: BalancerState.Decision, in placement: inout Placement
+    ) -> Verdict {
+        switch result {
+        case .success(let answer):
+            metrics.called(substation: decision.substationLabel, outcome: .init(status: answer.status))
+            switch answer.status {
+            case 201:
+                state.admitted(&placement.attempt)
+                metrics.decided(substation: decision.substationLabel, policy: decision.policy)
+                state.remember(
+                    RoutingDecisionRecord(
+                        vehicleId: placement.order.request.vehicleId, substationId: decision.substationLabel,
+                        effectiveLoad: decision.effectiveLoad.isFinite ? decision.effectiveLoad : 0, policy: decision.policy,
+                        at: RFC3339Timestamp.now()))
+                return .finished(.admitted(answer, substationURL: decision.url))
+            case 502, 504:
+                // From a proxy in front of the substation: the order may have landed. Fate unknown, as a timeout.
+                state.refused(&placement.attempt, failure: .unreachable)
+                placement.refusals.append("\(decision.substationLabel): \(answer.status) from an intermediary")
+                return .undoThenTryNext(url: decision.url)
+            case 409, 500...599:
+                state.refused(&placement.attempt)
+                placement.refusals.append("\(decision.substationLabel): \(answer.status)")
+            case 400...499:
+                state.refused(&placement.attempt)
+                metrics.rejected(reason: "invalid")
+                return .finished(.invalid(answer))
+            default:
+                state.refused(&placement.attempt)
+                placement.refusals.append("\(decision.substationLabel): unexpected \(answer.status)")
+            }
+            return .tryNext
+        case .failure(let error):
+            switch error {
+            case .refused:
+                metrics.called(substation: decision.substationLabel, outcome: .connectionRefused)
+                state.refused(&placement.attempt, failure: .refusedConnection)
+                placement.refusals.append("\(decision.substationLabel): connection refused")
+                return .tryNext
+            case .timedOut, .unreachable:
+                metrics.called(substation: decision.substationLabel, outcome: .fateUnknown)
+                state.refused(&placement.attempt, failure: .unreachable)
+                placement.refusals.append("\(decision.substationLabel): \(error == .timedOut ? "timed out" : "unreachable")")
+                return .undoThenTryNext(url: decision.url)
+            }
+        }
+    }
+
+    /// The outcome when routing stopped with no substation admitting the car.
+    private func conclusion(of placement: Placement) -> Outcome {
+        let attempt = placement.attempt
+        let refusals = placement.refusals
         let reason: String
         let detail: String
         switch attempt.stop {
@@ -97,14 +224,14 @@ struct Dispatcher: Sendable {
             reason = "no-capacity"
             detail = "every substation tried refused or failed (\(refusals.joined(separator: ", ")))"
         }
-        if unconfirmedUndo {
+        if placement.unconfirmedUndo {
             metrics.rejected(reason: "fate-unknown")
             return .fateUnknown(detail: "\(detail); an order whose answer was lost is still being undone")
         }
         metrics.rejected(reason: reason)
         logger.debug(
             "no substation admitted",
-            metadata: ["id": "\(order.id)", "tried": "\(refusals)", "stop": "\(String(describing: attempt.stop))"])
+            metadata: ["id": "\(placement.order.id)", "tried": "\(refusals)", "stop": "\(String(describing: attempt.stop))"])
         return .noCapacity(detail: detail)
     }
 

@@ -9,11 +9,25 @@ public protocol SubstationClient: Sendable {
     /// `POST {url}/sessions` with the order; any HTTP answer is returned, transport failures thrown.
     nonisolated(nonsending) func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure)
         -> UpstreamResponse
+    /// The same order, sent at once from the current event loop over an idle link there, its
+    /// answer handed to `answer` on the loop; false, with nothing sent, when that cannot be done
+    /// (then `order` sends it). Test doubles need not offer it.
+    func orderNow(
+        _ order: SessionOrder, at url: String, timeout: Duration, answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
+    ) -> Bool
     /// `DELETE {url}/sessions/{id}`: undoes an order whose answer was lost. True when the
     /// substation answered (200 undone, 404 never admitted), false when it could not be asked.
     func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool
     /// `GET` or `DELETE {url}/sessions/{id}`, the substation's answer as it is.
     func session(_ method: HTTPMethod, id: String, at url: String, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse
+}
+
+extension SubstationClient {
+    public func orderNow(
+        _ order: SessionOrder, at url: String, timeout: Duration, answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
+    ) -> Bool {
+        false
+    }
 }
 
 /// The real thing, over the process's one pooled HTTP client.
@@ -36,6 +50,12 @@ public struct HTTPSubstationClient: SubstationClient {
         -> UpstreamResponse
     {
         try await upstream.send(.POST, to: orderAddresses, at: url, jsonBuffer: order.jsonBody, timeout: timeout)
+    }
+
+    public func orderNow(
+        _ order: SessionOrder, at url: String, timeout: Duration, answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
+    ) -> Bool {
+        upstream.sendNow(.POST, to: orderAddresses, at: url, jsonBuffer: order.jsonBody, timeout: timeout, answer: answer)
     }
 
     public func cancel(sessionId: String, at url: String, timeout: Duration) async -> Bool {

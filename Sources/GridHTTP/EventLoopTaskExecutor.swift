@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 
 /// Runs a task's nonisolated code on one event loop (Swift's task executor preference,
 /// SE-0417). A request read on a loop, dispatched over links on that same loop and answered
@@ -28,6 +29,11 @@ public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
             executors[ObjectIdentifier(loop)] = executor
             return executor
         }
+    }
+
+    /// The executor of the event loop this runs on; nil off the loops.
+    public static var current: EventLoopTaskExecutor? {
+        MultiThreadedEventLoopGroup.currentEventLoop.map { shared(for: $0) }
     }
 
     private init(loop: any EventLoop) {

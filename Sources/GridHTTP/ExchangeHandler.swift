@@ -9,8 +9,22 @@ struct Exchange: Sendable {
     /// When the answer must have arrived; past it the exchange fails as timed out and the link
     /// is closed, so a late answer can never be read as the next request's.
     var deadline: NIODeadline
-    /// Resumed exactly once, by the link's handler.
-    var answer: UnsafeContinuation<ExchangeAnswer, any Error>
+    /// Where the answer goes, exactly once, from the link's handler.
+    var reply: ExchangeReply
+}
+
+/// Where an exchange's answer goes: to an awaiting task, or to a function called on the link's
+/// loop (`KeepAliveClient.sendNow`, for callers that stay on the loop).
+enum ExchangeReply: Sendable {
+    case resume(UnsafeContinuation<ExchangeAnswer, any Error>)
+    case call(@Sendable (Result<ExchangeAnswer, any Error>) -> Void)
+
+    func send(_ result: Result<ExchangeAnswer, any Error>) {
+        switch self {
+        case .resume(let continuation): continuation.resume(with: result)
+        case .call(let function): function(result)
+        }
+    }
 }
 
 /// A whole answer, and whether the link may carry the next request.
@@ -48,8 +62,10 @@ struct Link: Sendable {
 /// limit or the deadline fails the exchange and closes the link.
 ///
 /// Exchanges are handed to it directly on the link's loop (`Link.start`), not written through
-/// the pipeline, and answered through a continuation: no future, promise or boxed message per
-/// exchange, which the profile showed among the largest costs of a dispatch.
+/// the pipeline, and answered through a continuation or a function (`ExchangeReply`): no future,
+/// promise or boxed message per exchange, which the profile showed among the largest costs of a
+/// dispatch. A function is called from inside the handler's own events (the answer's read, the
+/// timer, the close), after the handler has let go of the exchange.
 final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -64,7 +80,7 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
 
     private let answerLimit: Int
     private var context: ChannelHandlerContext?
-    private var pending: UnsafeContinuation<ExchangeAnswer, any Error>?
+    private var pending: ExchangeReply?
     /// The pending exchange's deadline.
     private var deadline = NIODeadline.distantFuture
     /// One timer per link, not per exchange: it is left armed when an exchange completes, and
@@ -103,17 +119,17 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     func start(_ exchange: Exchange) {
         guard let context, pending == nil, context.channel.isActive else {
             // Busy (the pool never does this) or already closed: nothing is written.
-            exchange.answer.resume(throwing: NotSent())
+            exchange.reply.send(.failure(NotSent()))
             return
         }
         do {
             try armTimer(by: exchange.deadline, context: context)
         } catch {
             // The loop is shutting down: nothing is written.
-            exchange.answer.resume(throwing: NotSent())
+            exchange.reply.send(.failure(NotSent()))
             return
         }
-        pending = exchange.answer
+        pending = exchange.reply
         deadline = exchange.deadline
         reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.requestIsHead)
         exchanges &+= 1
@@ -199,10 +215,10 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
 
     /// Resumes the pending exchange, if any (the timer stays armed for the next one).
     private func finish(_ result: Result<ExchangeAnswer, any Error>) {
-        guard let answer = pending else { return }
+        guard let reply = pending else { return }
         pending = nil
         deadline = .distantFuture
-        answer.resume(with: result)
+        reply.send(result)
     }
 
     private func fail(_ context: ChannelHandlerContext, _ failure: HTTP1AnswerReader.Failure) {

@@ -63,17 +63,35 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         /// Headers the answer reads: a request that repeats one goes to the router, which joins
         /// the values (and so answers as it always did).
         public var soleHeaders: [String]
-        public var answer: nonisolated(nonsending) @Sendable (Request) async -> WireAnswer
+        public var answering: Answering
+
+        public typealias TaskAnswer = nonisolated(nonsending) @Sendable (Request) async -> WireAnswer
+
+        /// How the route computes an answer.
+        public enum Answering: Sendable {
+            /// In the connection's answering task.
+            case task(TaskAnswer)
+            /// Started on the connection's event loop, and handed to `respond` once, from any
+            /// thread: for a route whose answer usually comes without a task (the balancer's
+            /// dispatch over an idle link on the same loop), so it needs no task at all then.
+            case onLoop(@Sendable (Request, _ respond: @escaping @Sendable (WireAnswer) -> Void) -> Void)
+        }
 
         public init(
             method: HTTPMethod, path: String, bodyLimit: Int = WireJSON.bodyLimit, soleHeaders: [String] = [],
-            answer: nonisolated(nonsending) @escaping @Sendable (Request) async -> WireAnswer
+            answer: @escaping TaskAnswer
+        ) {
+            self.init(method: method, path: path, bodyLimit: bodyLimit, soleHeaders: soleHeaders, answering: .task(answer))
+        }
+
+        public init(
+            method: HTTPMethod, path: String, bodyLimit: Int = WireJSON.bodyLimit, soleHeaders: [String] = [], answering: Answering
         ) {
             self.method = method
             self.path = path
             self.bodyLimit = bodyLimit
             self.soleHeaders = ["Content-Type"] + soleHeaders
-            self.answer = answer
+            self.answering = answering
         }
 
         /// Whether the lane answers this request.
@@ -97,6 +115,9 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     /// The connection's requests for its answering task, which starts with the first one.
     private var mailbox: LaneMailbox<(Request, HTTP1RequestReader.Head)>?
     private var context: ChannelHandlerContext?
+    /// Whether an `.onLoop` route's answer is being started now: an answer that comes at once
+    /// is written after, not from inside, the start.
+    private var startingAnswer = false
 
     init(route: Route) {
         self.route = route
@@ -229,6 +250,10 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
         let laneRequest = Request(fieldBytes: request.head.fieldBytes, body: request.body, remoteAddress: remoteAddress)
+        guard case .task(let answer) = route.answering else {
+            answerOnLoop(laneRequest, head: request.head, context: context)
+            return
+        }
         if let mailbox {
             mailbox.deliver((laneRequest, request.head))
             return
@@ -236,17 +261,37 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         let mailbox = LaneMailbox<(Request, HTTP1RequestReader.Head)>()
         self.mailbox = mailbox
         mailbox.deliver((laneRequest, request.head))
-        startAnswering(from: mailbox, context: context)
+        startAnswering(from: mailbox, answer: answer, context: context)
+    }
+
+    /// Starts the route's answer on the loop; the answer is written from the loop once it comes,
+    /// but never from inside this call (the lane is still carrying out the actions that led here).
+    private func answerOnLoop(_ request: Request, head: HTTP1RequestReader.Head, context: ChannelHandlerContext) {
+        guard case .onLoop(let start) = route.answering else { return }
+        let loop = context.eventLoop
+        let lane = NIOLoopBound((self, context), eventLoop: loop)
+        startingAnswer = true
+        defer { startingAnswer = false }
+        start(request) { answer in
+            if loop.inEventLoop, !lane.value.0.startingAnswer {
+                lane.value.0.write(answer, to: head, context: lane.value.1)
+            } else {
+                loop.execute { lane.value.0.write(answer, to: head, context: lane.value.1) }
+            }
+        }
     }
 
     /// The connection's one answering task: takes each request the lane delivers, computes its
     /// answer and writes it, until the connection goes (the mailbox closes). It runs on the
     /// connection's loop (its executor preference), so taking and writing happen at once; the
     /// hops are only for a task that ended up elsewhere.
-    private func startAnswering(from mailbox: LaneMailbox<(Request, HTTP1RequestReader.Head)>, context: ChannelHandlerContext) {
+    private func startAnswering(
+        from mailbox: LaneMailbox<(Request, HTTP1RequestReader.Head)>,
+        answer: @escaping Route.TaskAnswer, context: ChannelHandlerContext
+    ) {
         let loop = context.eventLoop
         let lane = NIOLoopBound((self, context, mailbox), eventLoop: loop)
-        Task(executorPreference: executor) { [route] in
+        Task(executorPreference: executor) {
             while true {
                 let next = await withUnsafeContinuation { waiter in
                     if loop.inEventLoop {
@@ -256,11 +301,11 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
                     }
                 }
                 guard let (request, head) = next else { return }
-                let answer = await route.answer(request)
+                let computed = await answer(request)
                 if loop.inEventLoop {
-                    lane.value.0.write(answer, to: head, context: lane.value.1)
+                    lane.value.0.write(computed, to: head, context: lane.value.1)
                 } else {
-                    loop.execute { lane.value.0.write(answer, to: head, context: lane.value.1) }
+                    loop.execute { lane.value.0.write(computed, to: head, context: lane.value.1) }
                 }
             }
         }

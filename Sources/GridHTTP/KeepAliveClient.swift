@@ -105,25 +105,92 @@ public final class KeepAliveClient: Sendable {
     private nonisolated(nonsending) func exchange(
         on link: Link, request: ByteBuffer, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
     ) async throws(UpstreamFailure) -> Outcome {
-        let result: ExchangeAnswer
+        let result: Result<ExchangeAnswer, any Error>
         do {
             // From here the handler keeps the deadline: it fails the answer when the deadline
             // passes, when the link closes, and on any error; or at once, as not sent, when the
             // link was closed before the request could be written.
-            result = try await withUnsafeThrowingContinuation { answer in
-                link.start(Exchange(request: request, requestIsHead: method == .HEAD, deadline: deadline, answer: answer))
-            }
-        } catch is ExchangeHandler.NotSent {
+            result = .success(
+                try await withUnsafeThrowingContinuation { answer in
+                    link.start(Exchange(request: request, requestIsHead: method == .HEAD, deadline: deadline, reply: .resume(answer)))
+                })
+        } catch {
+            result = .failure(error)
+        }
+        return try settle(result, on: link, endpoint: endpoint)
+    }
+
+    /// What an exchange's result means for the request and for its link: the link goes back to
+    /// the pool after an answer that leaves it reusable, and is closed after anything else.
+    private func settle(_ result: Result<ExchangeAnswer, any Error>, on link: Link, endpoint: HTTPEndpoint) throws(UpstreamFailure)
+        -> Outcome
+    {
+        switch result {
+        case .success(let answer):
+            if answer.keepAlive { pool.release(link, endpoint: endpoint) } else { link.channel.close(promise: nil) }
+            return .answered(answer.response)
+        case .failure(is ExchangeHandler.NotSent):
             return .notSent
-        } catch let tooLarge as ExchangeHandler.AnswerTooLarge {
+        case .failure(let tooLarge as ExchangeHandler.AnswerTooLarge):
             link.channel.close(promise: nil)
             return .answerTooLarge(limit: tooLarge.limit)
-        } catch {
+        case .failure(let error):
             link.channel.close(promise: nil)
             throw (error as? UpstreamFailure) ?? .unreachable(String(describing: error))
         }
-        if result.keepAlive { pool.release(link, endpoint: endpoint) } else { link.channel.close(promise: nil) }
-        return .answered(result.response)
+    }
+
+    /// What `sendNow` hands back.
+    public enum PromptAnswer: Sendable {
+        case answered(UpstreamResponse)
+        /// The link was found closed before anything was written: the request surely did not arrive.
+        case notSent
+        /// It may have arrived (as `send` throws: `.timedOut` or `.unreachable`).
+        case failed(UpstreamFailure)
+    }
+
+    /// Sends one request from the current event loop over a link that lives on it (an idle one,
+    /// or a new one when the pool has room), and calls `answer` on that loop when the exchange
+    /// ends; nothing is sent, and it returns false, when the caller is not on an event loop or
+    /// every link to `endpoint` is busy (then use `send`, which waits in line). For a caller
+    /// that answers from the loop without a task: no suspension, no executor hop. `answer` may
+    /// be called before this returns (a link found closed: `.notSent`). No second try: what
+    /// `send` adds to that is the caller's to do.
+    public func sendNow(
+        _ method: HTTPMethod, to endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders = [:], body: ByteBuffer?,
+        timeout: Duration, answer: @escaping @Sendable (PromptAnswer) -> Void
+    ) -> Bool {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let grant = pool.grantNow(endpoint, on: loop) else { return false }
+        let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
+        let request = HTTP1RequestBytes.make(method, endpoint: endpoint, target: target, headers: headers, body: body)
+        let start: @Sendable (Link) -> Void = { [self] link in
+            link.start(
+                Exchange(
+                    request: request, requestIsHead: method == .HEAD, deadline: deadline,
+                    reply: .call { [self] result in
+                        do throws(UpstreamFailure) {
+                            switch try settle(result, on: link, endpoint: endpoint) {
+                            case .answered(let response): answer(.answered(response))
+                            case .notSent: answer(.notSent)
+                            case .answerTooLarge(let limit): answer(.failed(.unreachable("the answer is larger than \(limit) bytes")))
+                            }
+                        } catch {
+                            answer(.failed(error))
+                        }
+                    }))
+        }
+        switch grant {
+        case .link(let link):
+            start(link)
+        case .connect:
+            makeLink(to: endpoint, on: loop, deadline: deadline).whenComplete { result in
+                switch result {
+                case .success(let link): start(link)
+                case .failure(let error): answer(.failed((error as? UpstreamFailure) ?? .unreachable(String(describing: error))))
+                }
+            }
+        }
+        return true
     }
 
     /// A new link on `loop`; its slot in the pool is given back when it closes (or if it cannot be made).
@@ -131,30 +198,42 @@ public final class KeepAliveClient: Sendable {
         async throws(UpstreamFailure)
         -> Link
     {
-        let remaining = deadline - .now()
-        let link: Link
         do {
-            guard remaining > .zero else { throw UpstreamFailure.timedOut }
-            link = try await ClientBootstrap(group: loop)
-                .connectTimeout(min(connectTimeout, remaining))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: endpoint.host, port: endpoint.port) { [answerLimit] channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        // Bytes in and out: the handler writes `HTTP1RequestBytes` and reads with
-                        // `HTTP1AnswerReader`, without NIO's HTTP/1 codec.
-                        let handler = ExchangeHandler(answerLimit: answerLimit)
-                        try channel.pipeline.syncOperations.addHandler(handler)
-                        return Link(channel: channel, handler: handler)
-                    }
-                }
+            return try await makeLink(to: endpoint, on: loop, deadline: deadline).get()
         } catch {
-            pool.slotFreed(endpoint)
-            if let failure = error as? UpstreamFailure { throw failure }
-            if case ChannelError.connectTimeout = error { throw .timedOut }
-            throw Upstream.classify(error)
+            throw (error as? UpstreamFailure) ?? .unreachable(String(describing: error))
         }
-        link.channel.closeFuture.whenComplete { [pool] _ in pool.slotFreed(endpoint) }
-        return link
+    }
+
+    /// `connect`, as a future on `loop`, failed with an `UpstreamFailure`.
+    private func makeLink(to endpoint: HTTPEndpoint, on loop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<Link> {
+        let remaining = deadline - .now()
+        guard remaining > .zero else {
+            pool.slotFreed(endpoint)
+            return loop.makeFailedFuture(UpstreamFailure.timedOut)
+        }
+        return ClientBootstrap(group: loop)
+            .connectTimeout(min(connectTimeout, remaining))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [answerLimit] channel in
+                // Bytes in and out: the handler writes `HTTP1RequestBytes` and reads with
+                // `HTTP1AnswerReader`, without NIO's HTTP/1 codec.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ExchangeHandler(answerLimit: answerLimit))
+                }
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+            .flatMapThrowing { [pool] channel -> Link in
+                let link = Link(channel: channel, handler: try channel.pipeline.syncOperations.handler(type: ExchangeHandler.self))
+                channel.closeFuture.whenComplete { _ in pool.slotFreed(endpoint) }
+                return link
+            }
+            .flatMapErrorThrowing { [pool] error -> Link in
+                pool.slotFreed(endpoint)
+                if let failure = error as? UpstreamFailure { throw failure }
+                if case ChannelError.connectTimeout = error { throw UpstreamFailure.timedOut }
+                throw Upstream.classify(error)
+            }
     }
 }
 

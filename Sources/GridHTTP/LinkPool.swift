@@ -73,6 +73,26 @@ final class LinkPool: Sendable {
         }
     }
 
+    /// An idle link to `endpoint` on `loop`, else a slot for a new link; nil when neither is
+    /// free (nothing reserved). Idle links on other loops are left to `acquire`: for a caller
+    /// that sends at once from `loop` and is answered there (`KeepAliveClient.sendNow`).
+    func grantNow(_ endpoint: HTTPEndpoint, on loop: any EventLoop) -> Grant? {
+        var stale: [Link] = []
+        defer { for link in stale { link.channel.close(promise: nil) } }
+        let now = NIODeadline.now()
+        let loop = ObjectIdentifier(loop)
+        return state.withLockedValue { state in
+            while let index = state.idle[endpoint]?.lastIndex(where: { $0.link.loop == loop }) {
+                let idle = state.idle[endpoint]!.remove(at: index)
+                if isUsable(idle, now: now) { return .link(idle.link) }
+                stale.append(idle.link)
+            }
+            guard state.open[endpoint, default: 0] < maxLinks, state.waiters[endpoint]?.isEmpty ?? true else { return nil }
+            state.open[endpoint, default: 0] += 1
+            return .connect
+        }
+    }
+
     /// A link whose last answer came whole and may carry another request: to the first request
     /// in line, else kept idle.
     func release(_ link: Link, endpoint: HTTPEndpoint) {

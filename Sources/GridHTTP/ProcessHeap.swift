@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import Foundation
-import Glibc
+    import Foundation
+    import Glibc
 #endif
 
 /// glibc's malloc, tuned for a long-running service. Both calls are looked up at run time (the
@@ -22,18 +22,18 @@ public enum ProcessHeap {
     /// itself). Call first thing in `main`, before threads start.
     public static func limitArenas(to count: Int32 = 2) {
         #if canImport(Glibc)
-        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil, let symbol = dlsym(nil, "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-        _ = mallopt(arenaMaxOption, count)
+            guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil, let symbol = dlsym(nil, "mallopt") else { return }
+            let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+            _ = mallopt(arenaMaxOption, count)
         #endif
     }
 
     /// `malloc_trim(0)`: hands the free heap pages back to the system.
     public static func returnFreedPages() {
         #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "malloc_trim") else { return }
-        let mallocTrim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        _ = mallocTrim(0)
+            guard let symbol = dlsym(nil, "malloc_trim") else { return }
+            let mallocTrim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+            _ = mallocTrim(0)
         #endif
     }
 }

@@ -96,6 +96,18 @@ public struct Upstream: Sendable {
         return try await send(method, base + addresses.path, jsonBuffer: body, timeout: timeout)
     }
 
+    /// The same request as `send(_:to:at:jsonBuffer:timeout:)`, sent at once from the current
+    /// event loop over an idle keep-alive link there, its answer handed to `answer` on the loop
+    /// (`KeepAliveClient.sendNow`); false, with nothing sent, when that cannot be done.
+    public func sendNow(
+        _ method: HTTPMethod, to addresses: SplitAddresses, at base: String, jsonBuffer body: ByteBuffer, timeout: Duration,
+        answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
+    ) -> Bool {
+        guard let keepAlive, let address = addresses.address(at: base) else { return false }
+        return keepAlive.sendNow(
+            method, to: address.endpoint, target: address.target, headers: Self.jsonHeaders, body: body, timeout: timeout, answer: answer)
+    }
+
     private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json"]
 
     public func send(

@@ -18,9 +18,21 @@ import Testing
         let registry: PrometheusCollectorRegistry
         let undo: UndoQueue
 
-        init(loads: [Double], behaviours: [String: FakeSubstations.Behaviour] = [:], policy: PolicyName = .leastLoad) {
+        let driver: Driver
+
+        init(
+            _ driver: Driver = .awaiting, loads: [Double], behaviours: [String: FakeSubstations.Behaviour] = [:],
+            policy: PolicyName = .leastLoad
+        ) {
+            self.driver = driver
+            let prompt: FakeSubstations.Prompt =
+                switch driver {
+                case .awaiting, .onLoopWithoutIdleLink: .unavailable
+                case .onLoop: .answers
+                case .onLoopFindingTheLinkClosed: .notSent
+                }
             let substations = FakeSubstations(
-                loads: Dictionary(uniqueKeysWithValues: zip(DispatcherTests.urls, loads)), behaviours: behaviours)
+                loads: Dictionary(uniqueKeysWithValues: zip(DispatcherTests.urls, loads)), behaviours: behaviours, prompt: prompt)
             self.substations = substations
             let undo = UndoQueue { await substations.cancel(sessionId: $0.sessionId, at: $0.place, timeout: .milliseconds(500)) }
             self.undo = undo
@@ -37,12 +49,27 @@ import Testing
         }
 
         func place() async -> Dispatcher.Outcome {
-            await dispatcher.place(SessionOrder(id: "session-1", request: ChargeRequest(vehicleId: "EV-1", energyKWh: 20, maxPowerKW: 11)))
+            let order = SessionOrder(id: "session-1", request: ChargeRequest(vehicleId: "EV-1", energyKWh: 20, maxPowerKW: 11))
+            if driver == .awaiting { return await dispatcher.place(order) }
+            return await withCheckedContinuation { placed in dispatcher.placeOnLoop(order) { placed.resume(returning: $0) } }
         }
     }
 
-    @Test func routesToTheLeastLoaded() async {
-        let harness = Harness(loads: [0.5, 0.2, 0.4, 0.3])
+    /// How a car is placed: every test runs with each, and expects the same.
+    enum Driver: CaseIterable, Sendable {
+        /// `place`, from a task (the router's path).
+        case awaiting
+        /// `placeOnLoop` (the lane's path), its first order sent at once (`orderNow`) and the
+        /// rest, if any, from a task.
+        case onLoop
+        /// `placeOnLoop` when no idle link can take the first order at once.
+        case onLoopWithoutIdleLink
+        /// `placeOnLoop` when the link taken for the first order was closed (nothing sent).
+        case onLoopFindingTheLinkClosed
+    }
+
+    @Test(arguments: Driver.allCases) func routesToTheLeastLoaded(_ driver: Driver) async {
+        let harness = Harness(driver, loads: [0.5, 0.2, 0.4, 0.3])
         await harness.poller.pollOnce()
         guard case .admitted(_, let url) = await harness.place() else {
             Issue.record("not admitted")
@@ -51,8 +78,9 @@ import Testing
         #expect(url == "http://fake/S2")
     }
 
-    @Test func retriesTheNextBestAndNeverTheSameTwice() async {
+    @Test(arguments: Driver.allCases) func retriesTheNextBestAndNeverTheSameTwice(_ driver: Driver) async {
         let harness = Harness(
+            driver,
             loads: [0.5, 0.2, 0.4, 0.3],
             behaviours: ["http://fake/S2": .refuse, "http://fake/S4": .serverError])
         await harness.poller.pollOnce()
@@ -62,19 +90,26 @@ import Testing
         }
         #expect(url == "http://fake/S3")
         #expect(harness.substations.orders == ["http://fake/S2", "http://fake/S4", "http://fake/S3"])
+        #expect(
+            harness.substations.promptOrders == (driver == .onLoop ? ["http://fake/S2"] : []),
+            "on the loop, the first order goes out at once and the retries from a task")
         #expect(harness.registry.emitToString().contains("balancer_retries_total 2"))
+        #expect(harness.state.view.substations.allSatisfy { $0.inFlightDispatches == 0 }, "every dispatch answered is let go")
     }
 
-    @Test func noCapacityAfterMaxAttemptsRefusals() async {
+    @Test(arguments: Driver.allCases) func noCapacityAfterMaxAttemptsRefusals(_ driver: Driver) async {
         let harness = Harness(
+            driver,
             loads: [0.1, 0.2, 0.3, 0.4],
             behaviours: Dictionary(uniqueKeysWithValues: Self.urls.map { ($0, .refuse) }))
         await harness.poller.pollOnce()
-        guard case .noCapacity = await harness.place() else {
+        guard case .noCapacity(let detail) = await harness.place() else {
             Issue.record("expected no capacity")
             return
         }
         #expect(harness.substations.orders == ["http://fake/S1", "http://fake/S2", "http://fake/S3"], "three attempts, no more")
+        #expect(detail.hasSuffix("(S1: 409, S2: 409, S3: 409)"), "every refusal is told: \(detail)")
+        #expect(harness.state.view.substations.allSatisfy { $0.inFlightDispatches == 0 }, "every dispatch answered is let go")
         let metrics = harness.registry.emitToString()
         #expect(metrics.contains(#"balancer_rejected_total{reason="no-capacity"} 1"#))
         for id in ["S1", "S2", "S3"] {
@@ -83,8 +118,9 @@ import Testing
     }
 
     /// The view says every substation is full: 503 at once, no substation called.
-    @Test func aFullGridIsAnsweredWithoutCallingAnyone() async {
+    @Test(arguments: Driver.allCases) func aFullGridIsAnsweredWithoutCallingAnyone(_ driver: Driver) async {
         let harness = Harness(
+            driver,
             loads: [0.9, 0.9, 0.9, 0.9], behaviours: Dictionary(uniqueKeysWithValues: Self.urls.map { ($0, .full) }))
         await harness.poller.pollOnce()
         for _ in 0..<10 {
@@ -102,8 +138,8 @@ import Testing
 
     /// A 502 from a proxy in front of a substation: the order may have landed, so it is undone
     /// like a timeout (and the substation counts a failure), then the next best is tried.
-    @Test func aBadGatewayIsFateUnknownAndUndone() async {
-        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4], behaviours: ["http://fake/S1": .badGateway])
+    @Test(arguments: Driver.allCases) func aBadGatewayIsFateUnknownAndUndone(_ driver: Driver) async {
+        let harness = Harness(driver, loads: [0.1, 0.2, 0.3, 0.4], behaviours: ["http://fake/S1": .badGateway])
         await harness.poller.pollOnce()
         guard case .admitted(_, let url) = await harness.place() else {
             Issue.record("not admitted")
@@ -116,15 +152,15 @@ import Testing
     }
 
     /// A 500 from the substation itself is a plain refusal: nothing to undo.
-    @Test func aServerErrorIsNotUndone() async {
-        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4], behaviours: ["http://fake/S1": .serverError])
+    @Test(arguments: Driver.allCases) func aServerErrorIsNotUndone(_ driver: Driver) async {
+        let harness = Harness(driver, loads: [0.1, 0.2, 0.3, 0.4], behaviours: ["http://fake/S1": .serverError])
         await harness.poller.pollOnce()
         _ = await harness.place()
         #expect(harness.substations.cancels.isEmpty)
     }
 
-    @Test func aTimedOutOrderIsUndoneBeforeTryingElsewhere() async {
-        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+    @Test(arguments: Driver.allCases) func aTimedOutOrderIsUndoneBeforeTryingElsewhere(_ driver: Driver) async {
+        let harness = Harness(driver, loads: [0.1, 0.2, 0.3, 0.4])
         await harness.poller.pollOnce()
         harness.substations.set("http://fake/S1", .timeOut)
         guard case .admitted(_, let url) = await harness.place() else {
@@ -137,8 +173,8 @@ import Testing
 
     /// The order timed out and its substation then stopped answering altogether: the undo waits
     /// in the queue until the substation can be asked, so a session it may hold is not kept.
-    @Test func anUndoThatCannotBeDeliveredIsRetriedUntilItIs() async {
-        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+    @Test(arguments: Driver.allCases) func anUndoThatCannotBeDeliveredIsRetriedUntilItIs(_ driver: Driver) async {
+        let harness = Harness(driver, loads: [0.1, 0.2, 0.3, 0.4])
         await harness.poller.pollOnce()
         harness.substations.set("http://fake/S1", .timeOutThenVanish)
         guard case .admitted(_, let url) = await harness.place() else {
@@ -156,8 +192,8 @@ import Testing
         #expect(harness.substations.cancels == ["http://fake/S1", "http://fake/S1", "http://fake/S1"])
     }
 
-    @Test func aRefusedConnectionMarksTheSubstationDown() async {
-        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+    @Test(arguments: Driver.allCases) func aRefusedConnectionMarksTheSubstationDown(_ driver: Driver) async {
+        let harness = Harness(driver, loads: [0.1, 0.2, 0.3, 0.4])
         await harness.poller.pollOnce()
         harness.substations.set("http://fake/S1", .refuseConnection)
         _ = await harness.place()
@@ -185,8 +221,8 @@ import Testing
         #expect(harness.registry.emitToString().contains(#"balancer_scrape_errors_total{substation="S1"} 3"#))
     }
 
-    @Test func drainedSubstationsGetNothing() async {
-        let harness = Harness(loads: [0.1, 0.2, 0.3, 0.4])
+    @Test(arguments: Driver.allCases) func drainedSubstationsGetNothing(_ driver: Driver) async {
+        let harness = Harness(driver, loads: [0.1, 0.2, 0.3, 0.4])
         await harness.poller.pollOnce()
         harness.state.withView { $0.setDrained(0, true) }
         guard case .admitted(_, let url) = await harness.place() else {

@@ -19,20 +19,34 @@ final class FakeSubstations: SubstationClient {
         case timeOutThenVanish
     }
 
+    /// How `orderNow` (the dispatch that stays on the event loop) behaves.
+    enum Prompt: Sendable {
+        /// It cannot send (no idle link): the order goes through `order`.
+        case unavailable
+        /// It sends, and the substation answers as `order` would.
+        case answers
+        /// The link it took was closed: nothing sent.
+        case notSent
+    }
+
     struct Record: Sendable {
         var behaviours: [String: Behaviour]
         var loads: [String: Double]
+        var prompt: Prompt
         var orders: [String] = []
+        /// The orders of `orders` that went through `orderNow`.
+        var promptOrders: [String] = []
         var cancels: [String] = []
     }
 
     let record: Mutex<Record>
 
-    init(loads: [String: Double], behaviours: [String: Behaviour] = [:]) {
-        record = Mutex(Record(behaviours: behaviours, loads: loads))
+    init(loads: [String: Double], behaviours: [String: Behaviour] = [:], prompt: Prompt = .unavailable) {
+        record = Mutex(Record(behaviours: behaviours, loads: loads, prompt: prompt))
     }
 
     var orders: [String] { record.withLock { $0.orders } }
+    var promptOrders: [String] { record.withLock { $0.promptOrders } }
     var cancels: [String] { record.withLock { $0.cancels } }
 
     func set(_ url: String, _ behaviour: Behaviour) {
@@ -66,22 +80,50 @@ final class FakeSubstations: SubstationClient {
         -> UpstreamResponse
     {
         record.withLock { $0.orders.append(url) }
+        return try answer(to: order, at: url).get()
+    }
+
+    func orderNow(
+        _ order: SessionOrder, at url: String, timeout: Duration, answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
+    ) -> Bool {
+        let prompt = record.withLock { record in
+            if record.prompt == .answers {
+                record.orders.append(url)
+                record.promptOrders.append(url)
+            }
+            return record.prompt
+        }
+        switch prompt {
+        case .unavailable:
+            return false
+        case .notSent:
+            answer(.notSent)
+        case .answers:
+            switch self.answer(to: order, at: url) {
+            case .success(let response): answer(.answered(response))
+            case .failure(let failure): answer(.failed(failure))
+            }
+        }
+        return true
+    }
+
+    private func answer(to order: SessionOrder, at url: String) -> Result<UpstreamResponse, UpstreamFailure> {
         switch behaviour(url) {
         case .admit, .garbageMetrics:
             let id = String(url.split(separator: "/").last!)
             let body =
                 #"{"id":"\#(order.id)","vehicleId":"\#(order.request.vehicleId)","substationId":"\#(id)","status":"charging","energyRequestedKWh":\#(order.request.energyKWh),"energyDeliveredKWh":0,"powerKW":11,"createdAt":"2026-01-01T00:00:00Z"}"#
-            return UpstreamResponse(status: 201, body: ByteBuffer(string: body))
+            return .success(UpstreamResponse(status: 201, body: ByteBuffer(string: body)))
         case .badGateway:
-            return UpstreamResponse(status: 502, body: ByteBuffer(string: "<html>bad gateway</html>"))
+            return .success(UpstreamResponse(status: 502, body: ByteBuffer(string: "<html>bad gateway</html>")))
         case .refuse, .full:
-            return UpstreamResponse(status: 409, body: ByteBuffer(string: #"{"status":409}"#))
+            return .success(UpstreamResponse(status: 409, body: ByteBuffer(string: #"{"status":409}"#)))
         case .serverError:
-            return UpstreamResponse(status: 500, body: ByteBuffer(string: ""))
+            return .success(UpstreamResponse(status: 500, body: ByteBuffer(string: "")))
         case .refuseConnection:
-            throw .refused
+            return .failure(.refused)
         case .timeOut, .timeOutThenVanish:
-            throw .timedOut
+            return .failure(.timedOut)
         }
     }
 

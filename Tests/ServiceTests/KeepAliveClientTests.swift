@@ -211,6 +211,90 @@ import Testing
         }
     }
 
+    /// `sendNow`, for callers on an event loop: sent at once over a link of that loop (a new one
+    /// while the pool has room), answered on the loop; declined, with nothing sent, off the loops
+    /// or when every link is busy.
+    @Test func sendNowAnswersOnTheLoopOverALinkOfItsOwn() async throws {
+        try await TestServer.with { server in
+            let client = KeepAliveClient(maxLinksPerEndpoint: 1)
+            defer { client.shutdown() }
+            let declined = client.sendNow(.GET, to: server.endpoint, target: "/echo", body: nil, timeout: .seconds(5)) { _ in }
+            #expect(!declined, "off the loops, nothing is sent")
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            for number in 1...3 {
+                let prompt = try #require(await Self.sendNow(client, to: server, target: "/echo?n=\(number)", on: loop))
+                #expect(prompt.onLoop)
+                guard case .answered(let answer) = prompt.answer else {
+                    Issue.record("not answered: \(prompt.answer)")
+                    continue
+                }
+                #expect(answer.status == 200)
+                #expect(String(buffer: answer.body) == "/echo?n=\(number) {}")
+            }
+            #expect(server.connectionsAccepted == 1, "the link made for the first is reused")
+
+            // The one link busy: declined, and nothing reaches the server.
+            let busy = try await loop.submit {
+                let first = client.sendNow(.GET, to: server.endpoint, target: "/slow", body: nil, timeout: .seconds(10)) { _ in }
+                let second = client.sendNow(.GET, to: server.endpoint, target: "/echo?second", body: nil, timeout: .seconds(10)) { _ in }
+                return (first, second)
+            }.get()
+            #expect(busy.0 && !busy.1)
+            #expect(server.deliveries("/echo?second") == 0)
+        }
+    }
+
+    @Test func sendNowFailsAsSendWould() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        try await TestServer.with { server in
+            let client = KeepAliveClient()
+            defer { client.shutdown() }
+            let silent = try #require(await Self.sendNow(client, to: server, target: "/silent", timeout: .milliseconds(300), on: loop))
+            guard case .failed(.timedOut) = silent.answer else {
+                Issue.record("a silent server: \(silent.answer)")
+                return
+            }
+            let limited = KeepAliveClient(answerLimit: 1024)
+            defer { limited.shutdown() }
+            let large = try #require(await Self.sendNow(limited, to: server, target: "/big", on: loop))
+            guard case .failed(.unreachable(let reason)) = large.answer else {
+                Issue.record("an answer over the limit: \(large.answer)")
+                return
+            }
+            #expect(reason.contains("larger than 1024 bytes"))
+        }
+        let port = try await TestServer.with { $0.endpoint.port }
+        let client = KeepAliveClient()
+        defer { client.shutdown() }
+        let refused = try #require(
+            await Self.sendNow(client, to: HTTPEndpoint(host: "127.0.0.1", port: port), target: "/", on: loop))
+        guard case .failed(.refused) = refused.answer else {
+            Issue.record("nothing listening: \(refused.answer)")
+            return
+        }
+    }
+
+    /// `client.sendNow` from `loop`: its answer, and whether it came on the loop; nil when declined.
+    static func sendNow(
+        _ client: KeepAliveClient, to server: TestServer, target: String, timeout: Duration = .seconds(5), on loop: any EventLoop
+    ) async -> (answer: KeepAliveClient.PromptAnswer, onLoop: Bool)? {
+        await sendNow(client, to: server.endpoint, target: target, timeout: timeout, on: loop)
+    }
+
+    static func sendNow(
+        _ client: KeepAliveClient, to endpoint: HTTPEndpoint, target: String, timeout: Duration = .seconds(5), on loop: any EventLoop
+    ) async -> (answer: KeepAliveClient.PromptAnswer, onLoop: Bool)? {
+        await withCheckedContinuation { answered in
+            loop.execute {
+                let sent = client.sendNow(
+                    .POST, to: endpoint, target: target, headers: ["Content-Type": "application/json"], body: ByteBuffer(string: "{}"),
+                    timeout: timeout
+                ) { answer in answered.resume(returning: (answer, loop.inEventLoop)) }
+                if !sent { answered.resume(returning: nil) }
+            }
+        }
+    }
+
     @Test func anAnswerBeforeTheWholeRequestLeftIsReadButItsLinkIsNotReused() async throws {
         try await TestServer.with { server in
             let client = KeepAliveClient()
