@@ -9,17 +9,22 @@ import NIOHTTPTypesHTTP1
 ///
 /// Why: Hummingbird gives each request an async stream, a `Request`, a router lookup, the
 /// middleware chain and a response writer, and runs its handler on the concurrency pool, so a
-/// request that calls another service hops pool -> loop -> pool -> loop. Here the route's answers
-/// are computed by one task per connection (fed through a `LaneMailbox`) whose executor
-/// preference is the connection's own loop (`EventLoopTaskExecutor`), so its upstream links
-/// (`KeepAliveClient` picks the current loop) and its answer stay on one thread. The lane reads its requests with `HTTP1RequestReader` and
-/// writes its answers as bytes, skipping NIO's HTTP/1 decoder and encoder too (README, Performance).
+/// request that calls another service hops pool -> loop -> pool -> loop. Here a route answers in
+/// one of two ways (`Route.Answering`):
+/// - `.onLoop` (the balancer's `POST /route`): the answer is started right where the request was
+///   read and handed back through a function, so when it needs no waiting (the order goes out
+///   over an idle link on the same loop, `KeepAliveClient.sendNow`, and comes back there) no
+///   task runs at all. A bare SwiftNIO forwarder showed that the tasks, continuations and
+///   executor queues between the two sockets cost the balancer more than its routing.
+/// - `.task` (the gateway's charge requests, which wait for their database): one task per
+///   connection (fed through a `LaneMailbox`) whose executor preference is the connection's own
+///   loop (`EventLoopTaskExecutor`), so its upstream links (`KeepAliveClient` picks the current
+///   loop) and its answer stay on one thread. Its async functions are `nonisolated(nonsending)`
+///   (SE-0461): a plain nonisolated async function switches executor as it starts, and each
+///   switch looked the preference up under a lock (about 3% of the user time in the profile).
 ///
-/// The async functions the balancer's answer runs through (its route, its dispatch,
-/// `KeepAliveClient.send`) are `nonisolated(nonsending)` (SE-0461): they stay on their caller's
-/// executor. A plain nonisolated async function switches executor as it starts (here to the
-/// preferred one, the same loop), and each switch looked the preference up under a lock: about
-/// 3% of the balancer's user time in the profile.
+/// The lane reads its requests with `HTTP1RequestReader` and writes its answers as bytes,
+/// skipping NIO's HTTP/1 decoder and encoder too (README, Performance).
 ///
 /// The lane answers a request only when it is `route`'s method and path with a JSON body of
 /// declared length within the limit, and no earlier request on the connection is still with the
