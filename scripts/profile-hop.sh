@@ -40,7 +40,9 @@ done
 mkdir -p "$out" && rm -rf "$out"/s[1-4] "$out/gateway"
 pids=()
 trap 'kill ${pids[@]} 2> /dev/null; wait 2> /dev/null' EXIT
-base=$((30000 + RANDOM % 10000))
+# Below the kernel's ephemeral range (ip_local_port_range, 32768-60999 here): there an outgoing
+# connection of any process can hold the port a service is about to listen on.
+base=$((20000 + RANDOM % 10000))
 substations=()
 for i in 1 2 3 4; do
   port=$((base + i))
