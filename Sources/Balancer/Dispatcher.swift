@@ -38,8 +38,9 @@ struct Dispatcher: Sendable {
 
     /// Where a placement started on the loop goes on, in a task.
     private enum Resumption: Sendable {
-        /// Decided, and not sent yet.
-        case send(BalancerState.Decision, timeout: Duration)
+        /// Decided, and not sent yet: its answer is due when it was due when decided (the time
+        /// to reach the task, or to open a link, counts against it).
+        case send(BalancerState.Decision, answerBy: ContinuousClock.Instant)
         case tryNext
         case undoThenTryNext(url: String)
     }
@@ -72,6 +73,7 @@ struct Dispatcher: Sendable {
             done(outcome)
         }
         guard let (decision, timeout) = nextDecision(&placement) else { return finish(conclusion(of: placement)) }
+        let answerBy = ContinuousClock.now + timeout
         let decided = placement
         let sent = client.orderNow(order, at: decision.url, timeout: timeout) { answer in
             var placement = decided
@@ -79,7 +81,7 @@ struct Dispatcher: Sendable {
             switch answer {
             case .answered(let response): verdict = judge(.success(response), of: decision, in: &placement)
             case .failed(let failure): verdict = judge(.failure(failure), of: decision, in: &placement)
-            case .notSent: return goOnInTask(placement, .send(decision, timeout: timeout), finish: finish)
+            case .notSent: return goOnInTask(placement, .send(decision, answerBy: answerBy), finish: finish)
             }
             switch verdict {
             case .finished(let outcome): finish(outcome)
@@ -87,7 +89,7 @@ struct Dispatcher: Sendable {
             case .undoThenTryNext(let url): goOnInTask(placement, .undoThenTryNext(url: url), finish: finish)
             }
         }
-        if !sent { goOnInTask(placement, .send(decision, timeout: timeout), finish: finish) }
+        if !sent { goOnInTask(placement, .send(decision, answerBy: answerBy), finish: finish) }
     }
 
     private func goOnInTask(_ placement: Placement, _ resumption: Resumption, finish: @escaping @Sendable (Outcome) -> Void) {
@@ -96,7 +98,9 @@ struct Dispatcher: Sendable {
             var placement = placement
             var first: (BalancerState.Decision, Duration)?
             switch resumption {
-            case .send(let decision, let timeout): first = (decision, timeout)
+            case .send(let decision, let answerBy):
+                // Past due, it fails at once as timed out, as `send` does when waiting for a link outlasts it.
+                first = (decision, max(.zero, answerBy - ContinuousClock.now))
             case .tryNext: break
             case .undoThenTryNext(let url):
                 if await !undoOrder(placement.order.id, at: url) { placement.unconfirmedUndo = true }

@@ -224,9 +224,13 @@ public final class KeepAliveClient: Sendable {
             }
             .connect(host: endpoint.host, port: endpoint.port)
             .flatMapThrowing { [pool] channel -> Link in
-                let link = Link(channel: channel, handler: try channel.pipeline.syncOperations.handler(type: ExchangeHandler.self))
+                guard let handler = try? channel.pipeline.syncOperations.handler(type: ExchangeHandler.self) else {
+                    // Closed before it could be used: the slot is freed below, with the failure.
+                    channel.close(promise: nil)
+                    throw UpstreamFailure.unreachable("the new connection closed at once")
+                }
                 channel.closeFuture.whenComplete { _ in pool.slotFreed(endpoint) }
-                return link
+                return Link(channel: channel, handler: handler)
             }
             .flatMapErrorThrowing { [pool] error -> Link in
                 pool.slotFreed(endpoint)

@@ -1,13 +1,14 @@
 import GridCore
 import GridHTTP
 import Logging
+import NIOPosix
 import Prometheus
 import Testing
 
 @testable import Balancer
 
 /// The balancer's routing with retries, against substations that misbehave on demand.
-@Suite struct DispatcherTests {
+@Suite(.timeLimit(.minutes(1))) struct DispatcherTests {
     static let urls = ["http://fake/S1", "http://fake/S2", "http://fake/S3", "http://fake/S4"]
 
     struct Harness {
@@ -29,6 +30,7 @@ import Testing
                 switch driver {
                 case .awaiting, .onLoopWithoutIdleLink: .unavailable
                 case .onLoop: .answers
+                case .onLoopAnsweredLater: .answersLater
                 case .onLoopFindingTheLinkClosed: .notSent
                 }
             let substations = FakeSubstations(
@@ -51,7 +53,13 @@ import Testing
         func place() async -> Dispatcher.Outcome {
             let order = SessionOrder(id: "session-1", request: ChargeRequest(vehicleId: "EV-1", energyKWh: 20, maxPowerKW: 11))
             if driver == .awaiting { return await dispatcher.place(order) }
-            return await withCheckedContinuation { placed in dispatcher.placeOnLoop(order) { placed.resume(returning: $0) } }
+            // From an event loop, as the lane calls it: whatever goes on in a task stays on that loop.
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let (outcome, onTheLoop) = await withCheckedContinuation { placed in
+                loop.execute { dispatcher.placeOnLoop(order) { placed.resume(returning: ($0, loop.inEventLoop)) } }
+            }
+            #expect(onTheLoop, "the outcome comes on the loop the placement started on")
+            return outcome
         }
     }
 
@@ -60,8 +68,10 @@ import Testing
         /// `place`, from a task (the router's path).
         case awaiting
         /// `placeOnLoop` (the lane's path), its first order sent at once (`orderNow`) and the
-        /// rest, if any, from a task.
+        /// rest, if any, from a task; the first answer comes from inside `orderNow`.
         case onLoop
+        /// As `onLoop`, the first answer coming afterwards from the loop, as a link's read brings it.
+        case onLoopAnsweredLater
         /// `placeOnLoop` when no idle link can take the first order at once.
         case onLoopWithoutIdleLink
         /// `placeOnLoop` when the link taken for the first order was closed (nothing sent).
@@ -91,7 +101,7 @@ import Testing
         #expect(url == "http://fake/S3")
         #expect(harness.substations.orders == ["http://fake/S2", "http://fake/S4", "http://fake/S3"])
         #expect(
-            harness.substations.promptOrders == (driver == .onLoop ? ["http://fake/S2"] : []),
+            harness.substations.promptOrders == ([.onLoop, .onLoopAnsweredLater].contains(driver) ? ["http://fake/S2"] : []),
             "on the loop, the first order goes out at once and the retries from a task")
         #expect(harness.registry.emitToString().contains("balancer_retries_total 2"))
         #expect(harness.state.view.substations.allSatisfy { $0.inFlightDispatches == 0 }, "every dispatch answered is let go")

@@ -3,6 +3,7 @@ import GridCore
 import GridHTTP
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 @testable import Balancer
@@ -23,8 +24,11 @@ final class FakeSubstations: SubstationClient {
     enum Prompt: Sendable {
         /// It cannot send (no idle link): the order goes through `order`.
         case unavailable
-        /// It sends, and the substation answers as `order` would.
+        /// It sends, and the substation answers as `order` would, from inside the call.
         case answers
+        /// As `answers`, but the answer comes afterwards, from the caller's event loop (as a
+        /// link's read would bring it).
+        case answersLater
         /// The link it took was closed: nothing sent.
         case notSent
     }
@@ -87,7 +91,7 @@ final class FakeSubstations: SubstationClient {
         _ order: SessionOrder, at url: String, timeout: Duration, answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
     ) -> Bool {
         let prompt = record.withLock { record in
-            if record.prompt == .answers {
+            if record.prompt == .answers || record.prompt == .answersLater {
                 record.orders.append(url)
                 record.promptOrders.append(url)
             }
@@ -99,12 +103,20 @@ final class FakeSubstations: SubstationClient {
         case .notSent:
             answer(.notSent)
         case .answers:
-            switch self.answer(to: order, at: url) {
-            case .success(let response): answer(.answered(response))
-            case .failure(let failure): answer(.failed(failure))
-            }
+            answer(self.promptAnswer(self.answer(to: order, at: url)))
+        case .answersLater:
+            guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return false }
+            let result = self.answer(to: order, at: url)
+            loop.execute { answer(self.promptAnswer(result)) }
         }
         return true
+    }
+
+    private func promptAnswer(_ result: Result<UpstreamResponse, UpstreamFailure>) -> KeepAliveClient.PromptAnswer {
+        switch result {
+        case .success(let response): .answered(response)
+        case .failure(let failure): .failed(failure)
+        }
     }
 
     private func answer(to order: SessionOrder, at url: String) -> Result<UpstreamResponse, UpstreamFailure> {

@@ -45,6 +45,24 @@ import Testing
         }
     }
 
+    /// A route that answers on the loop: at once (from inside its start), later from the same
+    /// loop, or from another thread; pipelined answers still leave in order, each once.
+    @Test func onLoopAnswersLeaveInTheOrderTheRequestsCame() async throws {
+        try await LaneServer.with(answeringOnLoop: true) { server in
+            let conversation = try await server.exchange(
+                Self.post("/route", #"{"n":1}"#) + Self.post("/route", #"{"slow":2}"#) + Self.post("/route", #"{"later":3}"#)
+                    + Self.post("/route", #"{"n":4}"#) + Self.get("/health") + Self.post("/route", #"{"n":6}"#, closing: true))
+            #expect(
+                conversation.answers.map(\.body) == [
+                    #"lane {"n":1}"#, #"lane {"slow":2}"#, #"lane {"later":3}"#, #"lane {"n":4}"#, "router health",
+                    #"router {"n":6}"#,
+                ])
+            #expect(conversation.answers.prefix(4).allSatisfy { $0.status == 201 })
+            #expect(conversation.closedByServer)
+            #expect(server.laneRanOnEventLoop.withLockedValue { $0 } == [true, true, true, true], "started where it was read")
+        }
+    }
+
     @Test func readingResumesAfterTheRequestsThatWaitedAreAnswered() async throws {
         try await LaneServer.with { server in
             // The health check waits behind the slow answer, so reading pauses; a request sent
@@ -160,17 +178,43 @@ private struct LaneServer: Sendable {
         var body: String
     }
 
-    static func with(_ body: @Sendable (LaneServer) async throws -> Void) async throws {
+    /// `answeringOnLoop`: the lane's route answers `.onLoop`: at once from inside its start, a
+    /// body with "later" from the same loop afterwards, one with "slow" from another thread
+    /// 300 ms later. Otherwise `.task`, where "slow" sleeps 300 ms.
+    static func with(answeringOnLoop: Bool = false, _ body: @Sendable (LaneServer) async throws -> Void) async throws {
         let onLoop = NIOLockedValueBox<[Bool]>([])
         let started = NIOLockedValueBox(0)
-        let lane = FastLane.Route(method: .POST, path: "/route", bodyLimit: 64) { request in
-            let body = request.body
-            onLoop.withLockedValue { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
-            started.withLockedValue { $0 += 1 }
-            let text = String(buffer: body)
-            if text.contains("slow") { try? await Task.sleep(for: .milliseconds(300)) }
-            return WireAnswer(status: .created, contentType: "application/json", body: ByteBuffer(string: "lane " + text))
+        let answer: @Sendable (String) -> WireAnswer = { text in
+            WireAnswer(status: .created, contentType: "application/json", body: ByteBuffer(string: "lane " + text))
         }
+        let lane =
+            answeringOnLoop
+            ? FastLane.Route(
+                method: .POST, path: "/route", bodyLimit: 64,
+                answering: .onLoop { request, respond in
+                    let loop = MultiThreadedEventLoopGroup.currentEventLoop
+                    onLoop.withLockedValue { $0.append(loop != nil) }
+                    started.withLockedValue { $0 += 1 }
+                    let text = String(buffer: request.body)
+                    if text.contains("slow") {
+                        Task.detached {
+                            try? await Task.sleep(for: .milliseconds(300))
+                            respond(answer(text))
+                        }
+                    } else if text.contains("later"), let loop {
+                        loop.execute { respond(answer(text)) }
+                    } else {
+                        respond(answer(text))
+                    }
+                })
+            : FastLane.Route(method: .POST, path: "/route", bodyLimit: 64) { request in
+                let body = request.body
+                onLoop.withLockedValue { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
+                started.withLockedValue { $0 += 1 }
+                let text = String(buffer: body)
+                if text.contains("slow") { try? await Task.sleep(for: .milliseconds(300)) }
+                return answer(text)
+            }
         let router = Router()
         router.post("/route") { request, _ in "router " + String(buffer: try await request.body.collect(upTo: 1024)) }
         router.get("/health") { _, _ in "router health" }
