@@ -142,8 +142,8 @@ import Testing
         }
     }
 
-    @Test func aGracefulShutdownWaitsForTheAnswerTheLaneIsWorkingOn() async throws {
-        try await LaneServer.with { server in
+    @Test(arguments: [false, true]) func aGracefulShutdownWaitsForTheAnswerTheLaneIsWorkingOn(answeringOnLoop: Bool) async throws {
+        try await LaneServer.with(answeringOnLoop: answeringOnLoop) { server in
             let answer = Task { try await server.exchange(Self.post("/route", #"{"slow":1}"#)) }
             try await server.waitUntilALaneAnswerStarted()
             server.shutDown()
