@@ -36,15 +36,6 @@ struct Dispatcher: Sendable {
         var unconfirmedUndo = false
     }
 
-    /// Where a placement started on the loop goes on, in a task.
-    private enum Resumption: Sendable {
-        /// Decided, and not sent yet: its answer is due when it was due when decided (the time
-        /// to reach the task, or to open a link, counts against it).
-        case send(BalancerState.Decision, answerBy: ContinuousClock.Instant)
-        case tryNext
-        case undoThenTryNext(url: String)
-    }
-
     /// What an attempt's result means for the placement.
     private enum Verdict {
         case finished(Outcome)
@@ -61,8 +52,8 @@ struct Dispatcher: Sendable {
     }
 
     /// `place`, without leaving the event loop it is called on when the first substation asked
-    /// admits the car over an idle link on that loop (`SubstationClient.orderNow`): no task, no
-    /// suspension. Otherwise (no idle link there, a refusal, a failure) the placement goes on in
+    /// admits the car over a link of that loop (`SubstationClient.orderNow`): no task, no
+    /// suspension. Otherwise (every link busy, a refusal, a failure) the placement goes on in
     /// a task from where it stands, as `place` would. `done` is called once, on the loop or
     /// from the task.
     func placeOnLoop(_ order: SessionOrder, done: @escaping @Sendable (Outcome) -> Void) {
@@ -81,30 +72,30 @@ struct Dispatcher: Sendable {
             switch answer {
             case .answered(let response): verdict = judge(.success(response), of: decision, in: &placement)
             case .failed(let failure): verdict = judge(.failure(failure), of: decision, in: &placement)
-            case .notSent: return goOnInTask(placement, .send(decision, answerBy: answerBy), finish: finish)
+            case .notSent: return goOnInTask(placement, sending: (decision, answerBy), finish: finish)
             }
             switch verdict {
             case .finished(let outcome): finish(outcome)
-            case .tryNext: goOnInTask(placement, .tryNext, finish: finish)
-            case .undoThenTryNext(let url): goOnInTask(placement, .undoThenTryNext(url: url), finish: finish)
+            case .tryNext: goOnInTask(placement, finish: finish)
+            case .undoThenTryNext(let url): goOnInTask(placement, undoingFirst: url, finish: finish)
             }
         }
-        if !sent { goOnInTask(placement, .send(decision, answerBy: answerBy), finish: finish) }
+        if !sent { goOnInTask(placement, sending: (decision, answerBy), finish: finish) }
     }
 
-    private func goOnInTask(_ placement: Placement, _ resumption: Resumption, finish: @escaping @Sendable (Outcome) -> Void) {
-        // On the loop it came from, as the lane's own tasks run (`EventLoopTaskExecutor`).
+    /// Goes on with a placement in a task, on the loop it came from (as the lane's own tasks run,
+    /// `EventLoopTaskExecutor`). `sending`: a decision not sent yet, whose answer is due when it
+    /// was due when decided (reaching the task, or opening a link, counts against it); past due,
+    /// it fails at once as timed out, as `send` does when waiting for a link outlasts it.
+    /// `undoingFirst`: where an order that may have landed is undone before going on.
+    private func goOnInTask(
+        _ placement: Placement, sending decided: (BalancerState.Decision, answerBy: ContinuousClock.Instant)? = nil,
+        undoingFirst url: String? = nil, finish: @escaping @Sendable (Outcome) -> Void
+    ) {
         Task(executorPreference: EventLoopTaskExecutor.current) {
             var placement = placement
-            var first: (BalancerState.Decision, Duration)?
-            switch resumption {
-            case .send(let decision, let answerBy):
-                // Past due, it fails at once as timed out, as `send` does when waiting for a link outlasts it.
-                first = (decision, max(.zero, answerBy - ContinuousClock.now))
-            case .tryNext: break
-            case .undoThenTryNext(let url):
-                if await !undoOrder(placement.order.id, at: url) { placement.unconfirmedUndo = true }
-            }
+            if let url, await !undoOrder(placement.order.id, at: url) { placement.unconfirmedUndo = true }
+            let first = decided.map { ($0.0, max(.zero, $0.answerBy - ContinuousClock.now)) }
             finish(await goOn(with: &placement, sendingFirst: first))
         }
     }

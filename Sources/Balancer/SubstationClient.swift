@@ -9,9 +9,10 @@ public protocol SubstationClient: Sendable {
     /// `POST {url}/sessions` with the order; any HTTP answer is returned, transport failures thrown.
     nonisolated(nonsending) func order(_ order: SessionOrder, at url: String, timeout: Duration) async throws(UpstreamFailure)
         -> UpstreamResponse
-    /// The same order, sent at once from the current event loop over an idle link there, its
-    /// answer handed to `answer` on the loop; false, with nothing sent, when that cannot be done
-    /// (then `order` sends it). Test doubles need not offer it.
+    /// The same order, sent at once from the current event loop over a link of that loop (idle,
+    /// or new while the pool has room), its answer handed to `answer` on the loop; false, with
+    /// nothing sent, when that cannot be done (then `order` sends it). Test doubles need not
+    /// offer it.
     func orderNow(
         _ order: SessionOrder, at url: String, timeout: Duration, answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
     ) -> Bool

@@ -13,7 +13,7 @@ import NIOHTTPTypesHTTP1
 /// one of two ways (`Route.Answering`):
 /// - `.onLoop` (the balancer's `POST /route`): the answer is started right where the request was
 ///   read and handed back through a function, so when it needs no waiting (the order goes out
-///   over an idle link on the same loop, `KeepAliveClient.sendNow`, and comes back there) no
+///   over a link of the same loop, `KeepAliveClient.sendNow`, and comes back there) no
 ///   task runs at all. A bare SwiftNIO forwarder showed that the tasks, continuations and
 ///   executor queues between the two sockets cost the balancer more than its routing.
 /// - `.task` (the gateway's charge requests, which wait for their database): one task per
@@ -71,6 +71,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         public var answering: Answering
 
         public typealias TaskAnswer = nonisolated(nonsending) @Sendable (Request) async -> WireAnswer
+        public typealias LoopAnswer = @Sendable (Request, _ respond: @escaping @Sendable (WireAnswer) -> Void) -> Void
 
         /// How the route computes an answer.
         public enum Answering: Sendable {
@@ -78,8 +79,8 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
             case task(TaskAnswer)
             /// Started on the connection's event loop, and handed to `respond` once, from any
             /// thread: for a route whose answer usually comes without a task (the balancer's
-            /// dispatch over an idle link on the same loop), so it needs no task at all then.
-            case onLoop(@Sendable (Request, _ respond: @escaping @Sendable (WireAnswer) -> Void) -> Void)
+            /// dispatch over a link of the same loop), so it needs no task at all then.
+            case onLoop(LoopAnswer)
         }
 
         public init(
@@ -255,9 +256,13 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
         let laneRequest = Request(fieldBytes: request.head.fieldBytes, body: request.body, remoteAddress: remoteAddress)
-        guard case .task(let answer) = route.answering else {
-            answerOnLoop(laneRequest, head: request.head, context: context)
+        let answer: Route.TaskAnswer
+        switch route.answering {
+        case .onLoop(let start):
+            answerOnLoop(laneRequest, head: request.head, start: start, context: context)
             return
+        case .task(let taskAnswer):
+            answer = taskAnswer
         }
         if let mailbox {
             mailbox.deliver((laneRequest, request.head))
@@ -271,8 +276,9 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Starts the route's answer on the loop; the answer is written from the loop once it comes,
     /// but never from inside this call (the lane is still carrying out the actions that led here).
-    private func answerOnLoop(_ request: Request, head: HTTP1RequestReader.Head, context: ChannelHandlerContext) {
-        guard case .onLoop(let start) = route.answering else { return }
+    private func answerOnLoop(
+        _ request: Request, head: HTTP1RequestReader.Head, start: Route.LoopAnswer, context: ChannelHandlerContext
+    ) {
         let loop = context.eventLoop
         let lane = NIOLoopBound((self, context), eventLoop: loop)
         startingAnswer = true

@@ -80,13 +80,8 @@ final class LinkPool: Sendable {
         var stale: [Link] = []
         defer { for link in stale { link.channel.close(promise: nil) } }
         let now = NIODeadline.now()
-        let loop = ObjectIdentifier(loop)
         return state.withLockedValue { state in
-            while let index = state.idle[endpoint]?.lastIndex(where: { $0.link.loop == loop }) {
-                let idle = state.idle[endpoint]!.remove(at: index)
-                if isUsable(idle, now: now) { return .link(idle.link) }
-                stale.append(idle.link)
-            }
+            if let link = takeIdle(endpoint, on: ObjectIdentifier(loop), now: now, from: &state, stale: &stale) { return .link(link) }
             guard state.open[endpoint, default: 0] < maxLinks, state.waiters[endpoint]?.isEmpty ?? true else { return nil }
             state.open[endpoint, default: 0] += 1
             return .connect
@@ -148,13 +143,21 @@ final class LinkPool: Sendable {
         _ endpoint: HTTPEndpoint, preferring loop: any EventLoop, now: NIODeadline, from state: inout State,
         stale: inout [Link]
     ) -> Link? {
-        let loop = ObjectIdentifier(loop)
-        if let index = state.idle[endpoint]?.lastIndex(where: { $0.link.loop == loop }) {
-            let idle = state.idle[endpoint]!.remove(at: index)
+        if let link = takeIdle(endpoint, on: ObjectIdentifier(loop), now: now, from: &state, stale: &stale) { return link }
+        while let idle = state.idle[endpoint]?.popLast() {
             if isUsable(idle, now: now) { return idle.link }
             stale.append(idle.link)
         }
-        while let idle = state.idle[endpoint]?.popLast() {
+        return nil
+    }
+
+    /// The most recently idle usable link to `endpoint` on `loop`; the stale ones met on the way
+    /// are taken out, for the caller to close.
+    private func takeIdle(
+        _ endpoint: HTTPEndpoint, on loop: ObjectIdentifier, now: NIODeadline, from state: inout State, stale: inout [Link]
+    ) -> Link? {
+        while let index = state.idle[endpoint]?.lastIndex(where: { $0.link.loop == loop }) {
+            let idle = state.idle[endpoint]!.remove(at: index)
             if isUsable(idle, now: now) { return idle.link }
             stale.append(idle.link)
         }

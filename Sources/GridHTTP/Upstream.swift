@@ -97,8 +97,9 @@ public struct Upstream: Sendable {
     }
 
     /// The same request as `send(_:to:at:jsonBuffer:timeout:)`, sent at once from the current
-    /// event loop over an idle keep-alive link there, its answer handed to `answer` on the loop
-    /// (`KeepAliveClient.sendNow`); false, with nothing sent, when that cannot be done.
+    /// event loop over a keep-alive link of that loop (idle, or new while the pool has room), its
+    /// answer handed to `answer` on the loop (`KeepAliveClient.sendNow`); false, with nothing
+    /// sent, when that cannot be done.
     public func sendNow(
         _ method: HTTPMethod, to addresses: SplitAddresses, at base: String, jsonBuffer body: ByteBuffer, timeout: Duration,
         answer: @escaping @Sendable (KeepAliveClient.PromptAnswer) -> Void
