@@ -25,7 +25,7 @@ struct ChargeRequestLane: Sendable {
             do {
                 answer = try await routes.chargeRequest(
                     idempotencyKey: request.field("Idempotency-Key"),
-                    contentType: request.field("Content-Type"),
+                    contentType: request.contentType,
                     body: request.body)
             } catch {
                 answer = WireAnswer(Problem.answering(error, path: GatewayRoutes.chargeRequests, logger: logger))

@@ -48,6 +48,8 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         /// The request's start line and fields as they came.
         var fieldBytes: ByteBuffer
         public var body: ByteBuffer
+        /// The request's `Content-Type` (the lane takes only requests with one JSON type).
+        public var contentType: String?
         /// The client's address, for limits kept per client.
         public var remoteAddress: SocketAddress?
 
@@ -103,8 +105,8 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         /// Whether the lane answers this request.
         func takes(_ request: HTTP1RequestReader.Request) -> Bool {
             guard request.head.method == method, request.head.target.utf8.elementsEqual(path.utf8) else { return false }
-            // `soleHeaders` starts with Content-Type (`init`): read once for both checks.
-            let contentType = request.head.field("Content-Type")
+            // `soleHeaders` starts with Content-Type (`init`), which the reader read with the head.
+            let contentType = request.head.contentType
             guard let type = contentType.first, contentType.count == 1, WireJSON.isJSON(type) else { return false }
             return !soleHeaders.dropFirst().contains { request.head.field($0).count > 1 }
         }
@@ -255,7 +257,9 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: HTTP1RequestReader.Request, context: ChannelHandlerContext) {
-        let laneRequest = Request(fieldBytes: request.head.fieldBytes, body: request.body, remoteAddress: remoteAddress)
+        let laneRequest = Request(
+            fieldBytes: request.head.fieldBytes, body: request.body, contentType: request.head.contentType.first,
+            remoteAddress: remoteAddress)
         let answer: Route.TaskAnswer
         switch route.answering {
         case .onLoop(let start):

@@ -143,9 +143,14 @@ enum HTTP1Head {
         /// or repeated with another value.
         var contentLengthIsInvalid = false
         let repeatsAgreeing: Bool
+        /// The first `Content-Type` value and how many such fields there are, when asked for
+        /// (`readsContentType`): a request's is read in the same pass, not searched for again.
+        var contentType: (first: String?, count: Int) = (nil, 0)
+        let readsContentType: Bool
 
-        init(contentLengthRepeats repeatsAgreeing: Bool) {
+        init(contentLengthRepeats repeatsAgreeing: Bool, readsContentType: Bool = false) {
             self.repeatsAgreeing = repeatsAgreeing
+            self.readsContentType = readsContentType
         }
 
         /// Whether the connection stays open after this message (RFC 9112 section 9.3), for
@@ -177,6 +182,9 @@ enum HTTP1Head {
                 hasUpgrade = true
             } else if sameName(bytes: name, "expect") {
                 hasExpect = true
+            } else if readsContentType, sameName(bytes: name, "content-type") {
+                if contentType.count == 0 { contentType.first = String(decoding: value, as: UTF8.self) }
+                contentType.count += 1
             }
         }
     }

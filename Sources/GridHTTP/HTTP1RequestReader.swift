@@ -21,6 +21,8 @@ enum HTTP1RequestReader {
         /// Bytes of the head, blank line included.
         var length: Int
         var bodyLength: Int
+        /// The first `Content-Type` value and how many such fields there are, read with the head.
+        var contentType: (first: String?, count: Int)
 
         var headers: HTTPHeaders { HTTP1Head.fields(ofRead: fieldBytes) }
 
@@ -64,7 +66,7 @@ enum HTTP1RequestReader {
             }
             guard end <= HTTP1Head.limit else { return .unframed }
             let head = UnsafeRawBufferPointer(rebasing: bytes[..<(end - 2)])
-            var framing = HTTP1Head.FramingFields(contentLengthRepeats: false)
+            var framing = HTTP1Head.FramingFields(contentLengthRepeats: false, readsContentType: true)
             guard let startLine = try? HTTP1Head.forEachField(head, { framing.read($0, $1) }),
                 framing.count <= fieldLimit,
                 let (method, target, version) = requestLine(startLine),
@@ -77,7 +79,8 @@ enum HTTP1RequestReader {
                 Head(
                     method: method, target: target, version: version,
                     fieldBytes: buffer.getSlice(at: buffer.readerIndex, length: end - 2)!,
-                    keepAlive: framing.keepAlive(minorVersion: version == .http1_1 ? 1 : 0), length: end, bodyLength: bodyLength))
+                    keepAlive: framing.keepAlive(minorVersion: version == .http1_1 ? 1 : 0), length: end, bodyLength: bodyLength,
+                    contentType: framing.contentType))
         }
     }
 

@@ -27,6 +27,7 @@ import Testing
         let read = try Self.head(head + "{\"a\":1}GET / HTTP/1.1\r\n")
         #expect(read.method == .POST && read.target == "/route" && read.version == .http1_1)
         #expect(read.headers.first(name: "content-type") == "application/json")
+        #expect(read.contentType.first == "application/json" && read.contentType.count == 1, "read with the head, spaces trimmed")
         #expect(read.length == head.utf8.count && read.bodyLength == 7, "what follows the body is the next request's")
         #expect(read.keepAlive)
         let request = HTTP1RequestReader.Request(head: read, body: ByteBuffer(string: "{\"a\":1}"))
@@ -42,6 +43,10 @@ import Testing
         #expect(read.field("X-Tag").first == "one" && read.field("X-Tag").count == 2)
         #expect(read.field("Idempotency-Key").first == nil && read.field("Idempotency-Key").count == 0)
         #expect(read.headers[canonicalForm: "x-tag"] == ["one", "two"], "every field is there when asked for whole")
+        #expect(read.contentType.first == read.field("Content-Type").first && read.contentType.count == 1)
+        let twice = try Self.head("POST /route HTTP/1.1\r\nContent-Type: text/plain\r\nCONTENT-TYPE: application/json\r\n\r\n")
+        #expect(twice.contentType.first == "text/plain" && twice.contentType.count == 2, "the first, and how many")
+        #expect(try Self.head("GET / HTTP/1.1\r\n\r\n").contentType.count == 0)
     }
 
     @Test func aHeadIsIncompleteUntilItsBlankLineAndIsSearchedOnlyOnce() {
