@@ -6,8 +6,9 @@ extension SessionOrder {
     /// The order as the JSON body of `POST /sessions` or `POST /route`, written straight into a
     /// buffer: the same object `JSONEncoder` makes (keys sorted), without its reflection, which
     /// cost more than the rest of a dispatch. Ids that are not plain identifiers go through
-    /// `JSONEncoder` for its escaping.
+    /// `JSONEncoder` for its escaping. An order read from a body that named its id is those bytes.
     public var jsonBody: ByteBuffer {
+        if let readFrom { return readFrom }
         guard ChargeRequest.isValidIdentifier(id), ChargeRequest.isValidIdentifier(request.vehicleId),
             request.energyKWh.isFinite, request.maxPowerKW.isFinite, request.departureMinutes?.isFinite ?? true
         else {

@@ -33,12 +33,25 @@ public struct SessionResource: Codable, Equatable, Sendable {
 /// The body of `POST /sessions` and `POST /route`: a charge request with the id the session
 /// will have everywhere (the gateway chooses it, so a retry can never book twice under two ids).
 public struct SessionOrder: Codable, Equatable, Sendable {
-    public var id: String
-    public var request: ChargeRequest
+    public let id: String
+    public let request: ChargeRequest
+    /// The body this order was read from, when that body named the order's id and had the plain
+    /// shape (`read`): the order goes on as those bytes (`jsonBody`), since whoever receives it
+    /// reads the same order from them with the same parser. Not part of what the order is (`==`).
+    let readFrom: ByteBuffer?
 
     public init(id: String, request: ChargeRequest) {
+        self.init(id: id, request: request, readFrom: nil)
+    }
+
+    private init(id: String, request: ChargeRequest, readFrom: ByteBuffer?) {
         self.id = id
         self.request = request
+        self.readFrom = readFrom
+    }
+
+    public static func == (left: SessionOrder, right: SessionOrder) -> Bool {
+        left.id == right.id && left.request == right.request
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,6 +64,7 @@ public struct SessionOrder: Codable, Equatable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.id = try container.decode(String.self, forKey: .id)
         self.request = try ChargeRequest(from: decoder)
+        self.readFrom = nil
     }
 
     enum CodingKeys: String, CodingKey { case id }
@@ -72,7 +86,16 @@ public struct SessionOrder: Codable, Equatable, Sendable {
     /// body, when it has the plain shape orders have (`StrictJSONParser.flatObject`); nil for
     /// any other body, which the caller parses and validates whole.
     public static func validate(plain bytes: UnsafeRawBufferPointer, newID: () -> String) -> Result<SessionOrder, ValidationFailure>? {
+        var namedID = false
+        return validate(plain: bytes, newID: newID, namingID: &namedID)
+    }
+
+    /// `validate(plain:newID:)`, telling whether the body named the id.
+    private static func validate(plain bytes: UnsafeRawBufferPointer, newID: () -> String, namingID: inout Bool)
+        -> Result<SessionOrder, ValidationFailure>?
+    {
         guard let values = StrictJSONParser.flatObject(bytes, keys: plainKeys) else { return nil }
+        namingID = values[4] != nil
         return validate(id: values[4], request: ChargeRequest.validate(plainValues: values), newID: newID)
     }
 
@@ -103,9 +126,10 @@ public struct SessionOrder: Codable, Equatable, Sendable {
     /// shape is read without building a JSON tree.
     public static func read(contentType: String?, body: ByteBuffer, newID: () -> String) throws(Problem) -> SessionOrder {
         guard let contentType, WireJSON.isJSON(contentType) else { throw Problem.unsupportedMediaType(contentType) }
+        var namedID = false
         let validated: Result<SessionOrder, ValidationFailure>
-        if let plain = body.withUnsafeReadableBytes({ validate(plain: $0, newID: newID) }) {
-            validated = plain
+        if let plain = body.withUnsafeReadableBytes({ validate(plain: $0, newID: newID, namingID: &namedID) }) {
+            validated = plain.map { namedID ? SessionOrder(id: $0.id, request: $0.request, readFrom: body) : $0 }
         } else {
             validated = validate(try WireJSON.parse(body), newID: newID)
         }

@@ -85,4 +85,29 @@ import Testing
         #expect(invalid?.errors?.map(\.field) == ["energyKWh", "color"])
         #expect(problem("application/json; charset=utf-8", Self.plainBodies[0]) == nil)
     }
+
+    /// An order read from a plain body that names its id goes on as that body: read again (as the
+    /// substation reads it), it is the same order. Any other order is written afresh.
+    @Test func anOrderThatNamedItsIdGoesOnAsItsOwnBytes() throws {
+        func read(_ body: String) throws -> SessionOrder {
+            try SessionOrder.read(contentType: "application/json", body: ByteBuffer(string: body), newID: { "fresh" })
+        }
+        for body in [Self.plainBodies[0], #" {"maxPowerKW":7.4,"energyKWh":1.5e1, "vehicleId":"car_9.x","id":"o-2"} "#] {
+            let order = try read(body)
+            #expect(order.jsonBody == ByteBuffer(string: body), "sent as it came: \(body)")
+            let again = try read(String(buffer: order.jsonBody))
+            #expect(again == order && again.id == order.id)
+        }
+        let named = try read(Self.plainBodies[0])
+        let made = SessionOrder(id: named.id, request: named.request)
+        #expect(made == named, "the bytes it came as are not part of what the order is")
+        #expect(made.jsonBody != named.jsonBody, "an order made in code is written out (keys sorted)")
+        #expect(try read(String(buffer: made.jsonBody)) == named)
+
+        let unnamed = try read(Self.plainBodies[1])
+        #expect(unnamed.id == "fresh")
+        #expect(try read(String(buffer: unnamed.jsonBody)).id == "fresh", "a fresh id is written into the order it sends")
+        let escaped = try read(#"{"id":"o-3","vehicleId":"EV\u002d1","energyKWh":30,"maxPowerKW":11}"#)
+        #expect(String(buffer: escaped.jsonBody).contains(#""vehicleId":"EV-1""#), "read by the whole parser: written afresh")
+    }
 }
