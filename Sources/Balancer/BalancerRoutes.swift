@@ -19,7 +19,7 @@ struct BalancerRoutes: Sendable {
 
     /// Seconds until the next point frees on a substation that takes cars (up, not drained),
     /// from the session endings they export; the constant when none says.
-    func retryAfter() -> Int {
+    static func retryAfter(_ state: BalancerState) -> Int {
         let endings = state.view.substations
             .filter { $0.health.isUp && !$0.drained && !$0.retired }
             .compactMap { $0.figures?.endings }
@@ -102,7 +102,7 @@ struct BalancerRoutes: Sendable {
     /// router (`FastLane` answers the rest with `routeOnLoop`).
     nonisolated(nonsending) func route(contentType: String?, body: ByteBuffer) async -> WireAnswer {
         switch order(contentType: contentType, body: body) {
-        case .success(let order): return answer(await dispatcher.place(order))
+        case .success(let order): return Self.answer(await dispatcher.place(order), state: state)
         case .failure(let problem): return WireAnswer(problem)
         }
     }
@@ -111,7 +111,9 @@ struct BalancerRoutes: Sendable {
     /// admits over an idle link on that loop is answered without a task (`Dispatcher.placeOnLoop`).
     func routeOnLoop(contentType: String?, body: ByteBuffer, respond: @escaping @Sendable (WireAnswer) -> Void) {
         switch order(contentType: contentType, body: body) {
-        case .success(let order): dispatcher.placeOnLoop(order) { respond(answer($0)) }
+        case .success(let order):
+            // The state alone, not a copy of the routes, goes with the answer.
+            dispatcher.placeOnLoop(order) { [state] in respond(Self.answer($0, state: state)) }
         case .failure(let problem): respond(WireAnswer(problem))
         }
     }
@@ -120,7 +122,7 @@ struct BalancerRoutes: Sendable {
         Result { () throws(Problem) in try SessionOrder.read(contentType: contentType, body: body, newID: { RandomUUID.text() }) }
     }
 
-    private func answer(_ outcome: Dispatcher.Outcome) -> WireAnswer {
+    private static func answer(_ outcome: Dispatcher.Outcome, state: BalancerState) -> WireAnswer {
         switch outcome {
         case .admitted(let answer, _):
             return WireAnswer(status: .created, contentType: "application/json", body: answer.body)
@@ -129,7 +131,7 @@ struct BalancerRoutes: Sendable {
                 status: .init(code: answer.status), contentType: answer.headers.first(name: "Content-Type") ?? Problem.mediaType,
                 body: answer.body)
         case .noCapacity(let detail):
-            return WireAnswer(Problem.noCapacity(detail, retryAfterSeconds: retryAfter()))
+            return WireAnswer(Problem.noCapacity(detail, retryAfterSeconds: retryAfter(state)))
         case .fateUnknown(let detail):
             // 504, not 503: the gateway keeps the order for its retry to resolve instead of placing a second one.
             return WireAnswer(Problem.gatewayTimeout(detail))
@@ -141,7 +143,7 @@ struct BalancerRoutes: Sendable {
         FastLane.Route(
             method: .POST, path: "/route",
             answering: .onLoop { request, respond in
-                routeOnLoop(contentType: request.field("Content-Type"), body: request.body, respond: respond)
+                routeOnLoop(contentType: request.contentType, body: request.body, respond: respond)
             })
     }
 

@@ -7,13 +7,28 @@ import Logging
 /// the order, and on a refusal, a 5xx or a transport failure tries the next best substation,
 /// never one already tried, at most `maxAttempts` in all and within the shared retry budget.
 /// When the view says nothing can admit, it answers at once without calling anyone.
-struct Dispatcher: Sendable {
+///
+/// A class: the functions that carry a placement on (`placeOnLoop`) capture it, and a reference
+/// is one retain where a copy of the configuration and the logger was a dozen per request.
+final class Dispatcher: Sendable {
     let state: BalancerState
     let client: any SubstationClient
     let metrics: BalancerMetrics
     let configuration: BalancerConfiguration
     let logger: Logger
     let undo: UndoQueue
+
+    init(
+        state: BalancerState, client: any SubstationClient, metrics: BalancerMetrics, configuration: BalancerConfiguration,
+        logger: Logger, undo: UndoQueue
+    ) {
+        self.state = state
+        self.client = client
+        self.metrics = metrics
+        self.configuration = configuration
+        self.logger = logger
+        self.undo = undo
+    }
 
     enum Outcome: Sendable {
         /// A substation admitted it: its 201 answer, and where it lives.
@@ -66,7 +81,7 @@ struct Dispatcher: Sendable {
         guard let (decision, timeout) = nextDecision(&placement) else { return finish(conclusion(of: placement)) }
         let answerBy = ContinuousClock.now + timeout
         let decided = placement
-        let sent = client.orderNow(order, at: decision.url, timeout: timeout) { answer in
+        let sent = client.orderNow(order, at: decision.url, timeout: timeout) { [self] answer in
             var placement = decided
             let verdict: Verdict
             switch answer {
@@ -92,7 +107,7 @@ struct Dispatcher: Sendable {
         _ placement: Placement, sending decided: (BalancerState.Decision, answerBy: ContinuousClock.Instant)? = nil,
         undoingFirst url: String? = nil, finish: @escaping @Sendable (Outcome) -> Void
     ) {
-        Task(executorPreference: EventLoopTaskExecutor.current) {
+        Task(executorPreference: EventLoopTaskExecutor.current) { [self] in
             var placement = placement
             if let url, await !undoOrder(placement.order.id, at: url) { placement.unconfirmedUndo = true }
             let first = decided.map { ($0.0, max(.zero, $0.answerBy - ContinuousClock.now)) }
