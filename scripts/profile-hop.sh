@@ -15,7 +15,7 @@
 # Optional, while the load runs: PERF=1 records a profile (`perf record -F $FREQ -g`, FREQ 999)
 # into OUTDIR/perf.data (PERF_EVENT=cpu-clock:u for user space only, PERF_CALLGRAPH="--call-graph
 # dwarf,32768" for whole stacks through Swift's frames); STAT=1 counts system calls and context
-# switches (OUTDIR/stat.txt); STRACE=1 runs `strace ${STRACE_ARGS:--c} -f` for 2 s (OUTDIR/strace.txt).
+# switches (OUTDIR/stat.txt; STAT_EVENTS=a,b,c counts those `perf stat` events instead); STRACE=1 runs `strace ${STRACE_ARGS:--c} -f` for 2 s (OUTDIR/strace.txt).
 #
 # Side by side: for i in 1 2 3; do for b in OLD NEW; do scripts/profile-hop.sh $b /tmp/hop 5; done; done
 # OUTDIR keeps the logs, data folders and wrk output of the last run.
