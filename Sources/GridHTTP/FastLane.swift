@@ -118,6 +118,8 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the router got bytes since the last read completed: only then does it hear of the
     /// completion (the lane's own reads end in the lane).
     private var routerReadSinceCompletion = false
+    /// Whether any bytes came since the last read completed.
+    private var readSinceCompletion = false
     /// The client's address, read once per connection.
     private lazy var remoteAddress = context?.channel.remoteAddress
     /// The connection's requests for its answering task, which starts with the first one.
@@ -209,11 +211,20 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        readSinceCompletion = true
         carryOut(state.received(unwrapInboundIn(data)), context: context)
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
+        let routerRead = routerReadSinceCompletion
         completeRouterRead(context: context)
+        guard readSinceCompletion else { return }
+        readSinceCompletion = false
+        // Bytes that were the lane's alone: the next read is asked for from here. NIO then skips
+        // the read it would ask for from the pipeline's tail, which passes every handler of the
+        // framework behind the lane on its way (1.6 us a request in the profile). With the
+        // router in the exchange, its handlers ask as they always did (their backpressure).
+        if !routerRead, state.readsAlone { read(context: context) }
     }
 
     private func completeRouterRead(context: ChannelHandlerContext) {

@@ -195,6 +195,10 @@ struct FastLaneState {
         return actions
     }
 
+    /// Whether the connection is the lane's alone for now: no request of it is with the router,
+    /// and its bytes are not all the router's.
+    var readsAlone: Bool { (phase == .reading || phase == .answering) && withRouter == 0 }
+
     /// Whether to pass a read on now; if not, it is made once reading may go on. Reading also
     /// pauses while answers cannot be written (a client that does not read them).
     mutating func readRequested(writable: Bool) -> Bool {

@@ -153,6 +153,32 @@ import Testing
         }
     }
 
+    /// Request after request on one connection, each sent once the one before is answered (a
+    /// read each): the lane asks for its own next read while the connection is its alone, so
+    /// the framework's handlers behind it are not asked at all then; once the router has a
+    /// request, they ask as before, and the lane takes over again after its answer.
+    @Test func theLaneAsksForItsOwnReadsWhileTheConnectionIsItsAlone() async throws {
+        try await LaneServer.with(answeringOnLoop: true) { server in
+            let turns = [
+                Self.post("/route", #"{"n":2}"#), Self.post("/route", #"{"n":3}"#), Self.post("/route", #"{"n":4}"#),
+                Self.get("/health"), Self.post("/route", #"{"n":6}"#), Self.get("/slow"), Self.post("/route", #"{"n":8}"#),
+                Self.post("/route", #"{"n":9}"#), Self.post("/route", #"{"n":10}"#, closing: true),
+            ]
+            let conversation = try await server.exchange(
+                Self.post("/route", #"{"n":1}"#), then: turns.enumerated().map { (afterAnswers: $0.offset + 1, send: $0.element) })
+            #expect(
+                conversation.answers.map(\.body) == [
+                    #"lane {"n":1}"#, #"lane {"n":2}"#, #"lane {"n":3}"#, #"lane {"n":4}"#, "router health", #"lane {"n":6}"#,
+                    "router slow", #"lane {"n":8}"#, #"lane {"n":9}"#, #"lane {"n":10}"#,
+                ])
+            #expect(conversation.closedByServer)
+            // Ten requests, ten reads at least: the connection's first read, and the reads after
+            // the two router requests, come from behind the lane; the lane's own do not.
+            let fromBehind = server.readsFromBehindTheLane.withLockedValue { $0 }
+            #expect(fromBehind >= 1 && fromBehind <= 6, "\(fromBehind) reads came from behind the lane")
+        }
+    }
+
     static func post(_ path: String, _ body: String, closing: Bool = false) -> String {
         "POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
             + (closing ? "Connection: close\r\n" : "") + "\r\n" + body
@@ -169,6 +195,8 @@ private struct LaneServer: Sendable {
     let port: Int
     let laneRanOnEventLoop: NIOLockedValueBox<[Bool]>
     let laneStarted: NIOLockedValueBox<Int>
+    /// Reads asked for by the handlers behind the lane (the framework's), on every connection.
+    let readsFromBehindTheLane: NIOLockedValueBox<Int>
     let group: ServiceGroup
 
     struct Answer {
@@ -184,6 +212,7 @@ private struct LaneServer: Sendable {
     static func with(answeringOnLoop: Bool = false, _ body: @Sendable (LaneServer) async throws -> Void) async throws {
         let onLoop = NIOLockedValueBox<[Bool]>([])
         let started = NIOLockedValueBox(0)
+        let readsFromBehind = NIOLockedValueBox(0)
         let answer: @Sendable (String) -> WireAnswer = { text in
             WireAnswer(status: .created, contentType: "application/json", body: ByteBuffer(string: "lane " + text))
         }
@@ -224,7 +253,9 @@ private struct LaneServer: Sendable {
         }
         let port = NIOLockedValueBox<EventLoopPromise<Int>>(MultiThreadedEventLoopGroup.singleton.any().makePromise())
         let app = Application(
-            router: router, server: .http1(configuration: .init(additionalChannelHandlers: [FastLane.inFront(of: lane)])),
+            router: router,
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [FastLane.inFront(of: lane), ReadCounter(count: readsFromBehind)])),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in port.withLockedValue { $0 }.succeed(channel.localAddress?.port ?? 0) },
             logger: Logger(label: "fast-lane-test"))
@@ -234,7 +265,7 @@ private struct LaneServer: Sendable {
             tasks.addTask { try await group.run() }
             let server = LaneServer(
                 port: try await port.withLockedValue { $0 }.futureResult.get(), laneRanOnEventLoop: onLoop, laneStarted: started,
-                group: group)
+                readsFromBehindTheLane: readsFromBehind, group: group)
             do {
                 try await body(server)
             } catch {
@@ -336,5 +367,20 @@ private final class Collector: ChannelInboundHandler, Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         done.succeed(all.withLockedValue { $0 })
+    }
+}
+
+/// Counts the reads the handlers behind it ask for (it sits behind the HTTP/1 codec and the lane).
+private final class ReadCounter: ChannelOutboundHandler, RemovableChannelHandler, Sendable {
+    typealias OutboundIn = Any
+    let count: NIOLockedValueBox<Int>
+
+    init(count: NIOLockedValueBox<Int>) {
+        self.count = count
+    }
+
+    func read(context: ChannelHandlerContext) {
+        count.withLockedValue { $0 += 1 }
+        context.read()
     }
 }
