@@ -5,24 +5,28 @@ public struct HTTPEndpoint: Hashable, Sendable {
     public let port: Int
     /// The value of the `Host` header for this endpoint, made once (every request sends it).
     let hostHeader: String
+    /// Host and port hashed once: the link pool looks endpoints up several times per request.
+    private let hashOfHostAndPort: Int
 
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
+        var hasher = Hasher()
+        hasher.combine(host)
+        hasher.combine(port)
+        self.hashOfHostAndPort = hasher.finalize()
         // On the bytes: `String.contains(String)` is Foundation's search, which showed in the profile.
         let name = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         self.hostHeader = port == 80 ? name : "\(name):\(port)"
     }
 
-    // Host and port say which endpoint it is; the Host header follows from them, and hashing it
-    // too would add work to every link pool lookup.
+    // Host and port say which endpoint it is; the Host header and the hash follow from them.
     public static func == (left: HTTPEndpoint, right: HTTPEndpoint) -> Bool {
-        left.host == right.host && left.port == right.port
+        left.port == right.port && left.host == right.host
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(host)
-        hasher.combine(port)
+        hasher.combine(hashOfHostAndPort)
     }
 
     /// Splits `http://host[:port][/path][?query]` into its endpoint and request target (`/` when
