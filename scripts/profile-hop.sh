@@ -117,7 +117,7 @@ idle0=$(idle)
 user0=$(cpu user)
 watcher=
 if [[ ${STAT:-0} == 1 ]]; then
-  perf stat -e ${STAT_EVENTS:-raw_syscalls:sys_enter,context-switches,task-clock} -p $hop -o "$out/stat.txt" -- sleep $secs > /dev/null 2>&1 &
+  perf stat -e "${STAT_EVENTS:-raw_syscalls:sys_enter,context-switches,task-clock}" -p $hop -o "$out/stat.txt" -- sleep $secs > /dev/null 2>&1 &
   watcher=$!
 elif [[ ${STRACE:-0} == 1 ]]; then
   timeout 2 strace ${STRACE_ARGS:--c} -f -p $hop -o "$out/strace.txt" > /dev/null 2>&1 &

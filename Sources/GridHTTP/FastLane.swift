@@ -33,7 +33,9 @@ import NIOHTTPTypesHTTP1
 /// (chunked bodies, `Expect`, upgrades, anything malformed), a request after which the router
 /// closes, or a router answer that closes, every byte is the router's. Requests read while the
 /// lane answers wait until its answer is written, and reading pauses then. Errors, the client's
-/// end of input and shutdown wait behind the lane's answer.
+/// end of input and shutdown wait behind the lane's answer. While the connection is the lane's
+/// alone, the lane asks for each next read itself, so that NIO's `autoRead` does not send one
+/// through every handler behind it (`channelReadComplete`).
 ///
 /// Hummingbird's `idleTimeout` must stay off with a lane: its connection state handler sits
 /// behind the lane and never sees the lane's requests, so it would close busy connections.
@@ -120,6 +122,13 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     private var routerReadSinceCompletion = false
     /// Whether any bytes came since the last read completed.
     private var readSinceCompletion = false
+    /// Whether the router's handlers let a read through since they last got bytes: until they
+    /// have, they may be holding reads back (their inbound buffer is full), and the lane does
+    /// not read past them (`channelReadComplete`).
+    private var routerLetsReadsThrough = true
+    /// The channel reads by itself after each read (`autoRead`, as Hummingbird leaves it): only
+    /// then does the lane ask for the next read in its place.
+    private var autoRead = true
     /// The client's address, read once per connection.
     private lazy var remoteAddress = context?.channel.remoteAddress
     /// The connection's requests for its answering task, which starts with the first one.
@@ -194,6 +203,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         executor = EventLoopTaskExecutor.shared(for: context.eventLoop)
+        autoRead = (try? context.channel.syncOptions?.getOption(.autoRead)) ?? true
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
@@ -223,8 +233,9 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         // Bytes that were the lane's alone: the next read is asked for from here. NIO then skips
         // the read it would ask for from the pipeline's tail, which passes every handler of the
         // framework behind the lane on its way (1.6 us a request in the profile). With the
-        // router in the exchange, its handlers ask as they always did (their backpressure).
-        if !routerRead, state.readsAlone { read(context: context) }
+        // router in the exchange, and until its handlers let a read through again after it,
+        // they ask as they always did (their backpressure).
+        if autoRead, !routerRead, routerLetsReadsThrough, state.readsAlone { readUnlessPaused(context: context) }
     }
 
     private func completeRouterRead(context: ChannelHandlerContext) {
@@ -243,7 +254,13 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         carryOut(state.event(event, closesConnection: closesConnection, isEndOfInput: isEndOfInput), context: context)
     }
 
+    /// A read asked for by the handlers behind the lane (the router's side let it through).
     public func read(context: ChannelHandlerContext) {
+        routerLetsReadsThrough = true
+        readUnlessPaused(context: context)
+    }
+
+    private func readUnlessPaused(context: ChannelHandlerContext) {
         if state.readRequested(writable: context.channel.isWritable) { context.read() }
     }
 
@@ -257,6 +274,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
             switch action {
             case .forward(let bytes):
                 routerReadSinceCompletion = true
+                routerLetsReadsThrough = false
                 context.fireChannelRead(wrapInboundOut(bytes))
             case .answer(let request): answer(request, context: context)
             case .forwardError(let error): context.fireErrorCaught(error)

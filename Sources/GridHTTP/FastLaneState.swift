@@ -196,7 +196,7 @@ struct FastLaneState {
     }
 
     /// Whether the connection is the lane's alone for now: no request of it is with the router,
-    /// and its bytes are not all the router's.
+    /// its bytes are not all the router's, and the lane's answer does not close it.
     var readsAlone: Bool { (phase == .reading || phase == .answering) && withRouter == 0 }
 
     /// Whether to pass a read on now; if not, it is made once reading may go on. Reading also

@@ -3,10 +3,11 @@ import GridCore
 import NIOCore
 
 extension SessionOrder {
-    /// The order as the JSON body of `POST /sessions` or `POST /route`, written straight into a
-    /// buffer: the same object `JSONEncoder` makes (keys sorted), without its reflection, which
-    /// cost more than the rest of a dispatch. Ids that are not plain identifiers go through
-    /// `JSONEncoder` for its escaping. An order read from a body that named its id is those bytes.
+    /// The order as the JSON body of `POST /sessions` or `POST /route`. An order read from a body
+    /// that named its id is those bytes (`readFrom`). Any other is written straight into a buffer:
+    /// the same object `JSONEncoder` makes (keys sorted), without its reflection, which cost more
+    /// than the rest of a dispatch. Ids that are not plain identifiers go through `JSONEncoder`
+    /// for its escaping.
     public var jsonBody: ByteBuffer {
         if let readFrom { return readFrom }
         guard ChargeRequest.isValidIdentifier(id), ChargeRequest.isValidIdentifier(request.vehicleId),

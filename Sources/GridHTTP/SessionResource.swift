@@ -35,10 +35,14 @@ public struct SessionResource: Codable, Equatable, Sendable {
 public struct SessionOrder: Codable, Equatable, Sendable {
     public let id: String
     public let request: ChargeRequest
-    /// The body this order was read from, when that body named the order's id and had the plain
-    /// shape (`read`): the order goes on as those bytes (`jsonBody`), since whoever receives it
-    /// reads the same order from them with the same parser. Not part of what the order is (`==`).
+    /// The body this order was read from, when that body named the order's id, had the plain
+    /// shape and is small (`read`): the order goes on as those bytes (`jsonBody`), since whoever
+    /// receives it reads the same order from them with the same parser. Not part of what the
+    /// order is (`==`).
     let readFrom: ByteBuffer?
+    /// The largest body an order goes on as: an order's own fields take about 130 bytes, and a
+    /// body padded far beyond that is written afresh rather than sent on to every substation tried.
+    static let forwardedBodyLimit = 512
 
     public init(id: String, request: ChargeRequest) {
         self.init(id: id, request: request, readFrom: nil)
@@ -129,7 +133,8 @@ public struct SessionOrder: Codable, Equatable, Sendable {
         var namedID = false
         let validated: Result<SessionOrder, ValidationFailure>
         if let plain = body.withUnsafeReadableBytes({ validate(plain: $0, newID: newID, namingID: &namedID) }) {
-            validated = plain.map { namedID ? SessionOrder(id: $0.id, request: $0.request, readFrom: body) : $0 }
+            let keepsBody = namedID && body.readableBytes <= Self.forwardedBodyLimit
+            validated = plain.map { keepsBody ? SessionOrder(id: $0.id, request: $0.request, readFrom: body) : $0 }
         } else {
             validated = validate(try WireJSON.parse(body), newID: newID)
         }

@@ -25,6 +25,7 @@ import Testing
         func answerWritten(closing: Bool = false, writable: Bool = true) -> [FastLaneState.Action] {
             state.answerWritten(closing: closing, writable: writable)
         }
+        var readsAlone: Bool { state.readsAlone }
     }
 
     static let route = "POST /route HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
@@ -197,5 +198,27 @@ import Testing
         #expect(!state.writabilityChanged(writable: false))
         #expect(state.writabilityChanged(writable: true), "the read asked for is made once answers can go out")
         #expect(!state.writabilityChanged(writable: true), "and only once")
+    }
+
+    /// The lane asks for reads itself only while no request of the connection is with the
+    /// router, its bytes are not all the router's, and its own answer does not close it.
+    @Test func theConnectionIsTheLanesAloneOnlyWhileTheRouterHasNothingOfIt() {
+        let state = Lane()
+        #expect(state.readsAlone, "a new connection")
+        _ = state.received(Self.route)
+        #expect(state.readsAlone, "answering")
+        _ = state.answerWritten()
+        _ = state.received(Self.health)
+        #expect(!state.readsAlone, "a request with the router")
+        state.routerAnswerEnded()
+        #expect(state.readsAlone, "its answer went out")
+        let unframed = Lane()
+        _ = unframed.received(Self.chunked)
+        unframed.routerAnswerEnded()
+        #expect(!unframed.readsAlone, "every byte is the router's")
+        let closing = Lane()
+        _ = closing.received("POST /route HTTP/1.1\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+        _ = closing.answerWritten(closing: true)
+        #expect(!closing.readsAlone, "the lane's answer closed it")
     }
 }

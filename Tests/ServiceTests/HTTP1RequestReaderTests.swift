@@ -47,6 +47,10 @@ import Testing
         let twice = try Self.head("POST /route HTTP/1.1\r\nContent-Type: text/plain\r\nCONTENT-TYPE: application/json\r\n\r\n")
         #expect(twice.contentType.first == "text/plain" && twice.contentType.count == 2, "the first, and how many")
         #expect(try Self.head("GET / HTTP/1.1\r\n\r\n").contentType.count == 0)
+        let tabbed = try Self.head("POST /route HTTP/1.1\r\nContent-Type:\tapplication/json\t\r\n\r\n")
+        #expect(tabbed.contentType.first == "application/json" && tabbed.contentType.first == tabbed.field("Content-Type").first)
+        let empty = try Self.head("POST /route HTTP/1.1\r\nContent-Type:\r\n\r\n")
+        #expect(empty.contentType.first == "" && empty.contentType.count == 1 && empty.field("Content-Type").first == "")
     }
 
     @Test func aHeadIsIncompleteUntilItsBlankLineAndIsSearchedOnlyOnce() {

@@ -107,6 +107,8 @@ import Testing
         let unnamed = try read(Self.plainBodies[1])
         #expect(unnamed.id == "fresh")
         #expect(try read(String(buffer: unnamed.jsonBody)).id == "fresh", "a fresh id is written into the order it sends")
+        let padded = try read(#"{"id":"o-4","vehicleId":"EV-1","energyKWh":30,"maxPowerKW":11}"# + String(repeating: " ", count: 600))
+        #expect(padded.jsonBody.readableBytes < 200, "a body padded past the limit is written afresh")
         let escaped = try read(#"{"id":"o-3","vehicleId":"EV\u002d1","energyKWh":30,"maxPowerKW":11}"#)
         #expect(String(buffer: escaped.jsonBody).contains(#""vehicleId":"EV-1""#), "read by the whole parser: written afresh")
     }
