@@ -73,12 +73,7 @@ final class Dispatcher: Sendable {
     /// from the task.
     func placeOnLoop(_ order: SessionOrder, done: @escaping @Sendable (Outcome) -> Void) {
         var placement = newPlacement(order)
-        let start = placement.start
-        let finish: @Sendable (Outcome) -> Void = { [metrics] outcome in
-            metrics.routeDuration.record(ContinuousClock.now - start)
-            done(outcome)
-        }
-        guard let (decision, timeout) = nextDecision(&placement) else { return finish(conclusion(of: placement)) }
+        guard let (decision, timeout) = nextDecision(&placement) else { return finish(placement, conclusion(of: placement), done) }
         let answerBy = ContinuousClock.now + timeout
         let decided = placement
         let sent = client.orderNow(order, at: decision.url, timeout: timeout) { [self] answer in
@@ -87,15 +82,21 @@ final class Dispatcher: Sendable {
             switch answer {
             case .answered(let response): verdict = judge(.success(response), of: decision, in: &placement)
             case .failed(let failure): verdict = judge(.failure(failure), of: decision, in: &placement)
-            case .notSent: return goOnInTask(placement, sending: (decision, answerBy), finish: finish)
+            case .notSent: return goOnInTask(placement, sending: (decision, answerBy), done: done)
             }
             switch verdict {
-            case .finished(let outcome): finish(outcome)
-            case .tryNext: goOnInTask(placement, finish: finish)
-            case .undoThenTryNext(let url): goOnInTask(placement, undoingFirst: url, finish: finish)
+            case .finished(let outcome): finish(placement, outcome, done)
+            case .tryNext: goOnInTask(placement, done: done)
+            case .undoThenTryNext(let url): goOnInTask(placement, undoingFirst: url, done: done)
             }
         }
-        if !sent { goOnInTask(placement, sending: (decision, answerBy), finish: finish) }
+        if !sent { goOnInTask(placement, sending: (decision, answerBy), done: done) }
+    }
+
+    /// Hands a placement's outcome to `done`, with the time it took in the metrics.
+    private func finish(_ placement: Placement, _ outcome: Outcome, _ done: @Sendable (Outcome) -> Void) {
+        metrics.routeDuration.record(ContinuousClock.now - placement.start)
+        done(outcome)
     }
 
     /// Goes on with a placement in a task, on the loop it came from (as the lane's own tasks run,
@@ -105,13 +106,14 @@ final class Dispatcher: Sendable {
     /// `undoingFirst`: where an order that may have landed is undone before going on.
     private func goOnInTask(
         _ placement: Placement, sending decided: (BalancerState.Decision, answerBy: ContinuousClock.Instant)? = nil,
-        undoingFirst url: String? = nil, finish: @escaping @Sendable (Outcome) -> Void
+        undoingFirst url: String? = nil, done: @escaping @Sendable (Outcome) -> Void
     ) {
         Task(executorPreference: EventLoopTaskExecutor.current) { [self] in
             var placement = placement
             if let url, await !undoOrder(placement.order.id, at: url) { placement.unconfirmedUndo = true }
             let first = decided.map { ($0.0, max(.zero, $0.answerBy - ContinuousClock.now)) }
-            finish(await goOn(with: &placement, sendingFirst: first))
+            let outcome = await goOn(with: &placement, sendingFirst: first)
+            finish(placement, outcome, done)
         }
     }
 

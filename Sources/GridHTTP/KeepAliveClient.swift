@@ -163,34 +163,39 @@ public final class KeepAliveClient: Sendable {
         guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let grant = pool.grantNow(endpoint, on: loop) else { return false }
         let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
         let request = HTTP1RequestBytes.make(method, endpoint: endpoint, target: target, headers: headers, body: body)
-        let start: @Sendable (Link) -> Void = { [self] link in
-            link.start(
-                Exchange(
-                    request: request, requestIsHead: method == .HEAD, deadline: deadline,
-                    reply: .call { [self] result in
-                        do throws(UpstreamFailure) {
-                            switch try settle(result, on: link, endpoint: endpoint) {
-                            case .answered(let response): answer(.answered(response))
-                            case .notSent: answer(.notSent)
-                            case .answerTooLarge(let limit): answer(.failed(.unreachable("the answer is larger than \(limit) bytes")))
-                            }
-                        } catch {
-                            answer(.failed(error))
-                        }
-                    }))
-        }
+        let isHead = method == .HEAD
         switch grant {
         case .link(let link):
-            start(link)
+            start(request, isHead: isHead, by: deadline, on: link, endpoint: endpoint, answer: answer)
         case .connect:
-            makeLink(to: endpoint, on: loop, deadline: deadline).whenComplete { result in
+            makeLink(to: endpoint, on: loop, deadline: deadline).whenComplete { [self] result in
                 switch result {
-                case .success(let link): start(link)
+                case .success(let link): start(request, isHead: isHead, by: deadline, on: link, endpoint: endpoint, answer: answer)
                 case .failure(let error): answer(.failed((error as? UpstreamFailure) ?? .unreachable(String(describing: error))))
                 }
             }
         }
         return true
+    }
+
+    /// Starts `sendNow`'s exchange on `link`, answered through `answer` once settled (a function
+    /// rather than a closure: the closure was allocated for every request, link ready or not).
+    private func start(
+        _ request: ByteBuffer, isHead: Bool, by deadline: NIODeadline, on link: Link, endpoint: HTTPEndpoint,
+        answer: @escaping @Sendable (PromptAnswer) -> Void
+    ) {
+        let reply = ExchangeReply.call { [self] result in
+            do throws(UpstreamFailure) {
+                switch try settle(result, on: link, endpoint: endpoint) {
+                case .answered(let response): answer(.answered(response))
+                case .notSent: answer(.notSent)
+                case .answerTooLarge(let limit): answer(.failed(.unreachable("the answer is larger than \(limit) bytes")))
+                }
+            } catch {
+                answer(.failed(error))
+            }
+        }
+        link.start(Exchange(request: request, requestIsHead: isHead, deadline: deadline, reply: reply))
     }
 
     /// A new link on `loop`; its slot in the pool is given back when it closes (or if it cannot be made).
