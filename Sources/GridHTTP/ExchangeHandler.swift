@@ -2,8 +2,8 @@ import NIOCore
 
 /// One request sent on a keep-alive link, and where its answer goes.
 struct Exchange: Sendable {
-    /// The whole request (`HTTP1RequestBytes`).
-    var request: ByteBuffer
+    /// The request, written by the link's handler (`HTTP1Request.write(into:)`).
+    var request: HTTP1Request
     /// A HEAD's answer has no body, whatever its header fields say.
     var requestIsHead: Bool
     /// When the answer must have arrived; past it the exchange fails as timed out and the link
@@ -96,6 +96,8 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
     private var requestLeft = false
     /// The channel's options, found once: looking them up for every exchange showed in the profile.
     private var options: (any NIOSynchronousChannelOptions)?
+    /// The bytes of the last request sent, and the storage of the next.
+    private var requestBytes = ByteBuffer()
 
     init(answerLimit: Int) {
         self.answerLimit = answerLimit
@@ -133,7 +135,11 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
         deadline = exchange.deadline
         reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.requestIsHead)
         exchanges &+= 1
-        context.writeAndFlush(wrapOutboundOut(exchange.request), promise: nil)
+        // Into the link's one request buffer: the last request has left by now (its answer came),
+        // so its storage is free again and sending costs no allocation.
+        requestBytes.clear()
+        exchange.request.write(into: &requestBytes)
+        context.writeAndFlush(wrapOutboundOut(requestBytes), promise: nil)
         requestLeft = unsentBytes() == 0
         if !requestLeft {
             // Rare: the request did not all fit in the socket at once. An empty write behind it

@@ -122,6 +122,8 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
     private var routerReadSinceCompletion = false
     /// Whether any bytes came since the last read completed.
     private var readSinceCompletion = false
+    /// The bytes of the last answer written, and the storage of the next (`write`).
+    private var answerBytes = ByteBuffer()
     /// Whether the router's handlers let a read through since they last got bytes: until they
     /// have, they may be holding reads back (their inbound buffer is full), and the lane does
     /// not read past them (`channelReadComplete`).
@@ -357,7 +359,12 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func write(_ answer: WireAnswer, to head: HTTP1RequestReader.Head, context: ChannelHandlerContext) {
         let closing = !head.keepAlive
-        let bytes = answer.http1Bytes(version: head.version, closing: closing, allocator: context.channel.allocator)
+        // Written into the connection's one answer buffer: once the last answer has left, its
+        // storage is free again, and an answer costs no allocation (a copy is made only while
+        // NIO still holds the last one).
+        answerBytes.clear()
+        answer.writeHTTP1(into: &answerBytes, version: head.version, closing: closing)
+        let bytes = answerBytes
         if closing {
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(bytes), promise: written)

@@ -148,6 +148,8 @@ enum HTTP1Head {
         var contentType: (first: String?, count: Int) = (nil, 0)
         let readsContentType: Bool
 
+        private static let json = "application/json"
+
         init(contentLengthRepeats repeatsAgreeing: Bool, readsContentType: Bool = false) {
             self.repeatsAgreeing = repeatsAgreeing
             self.readsContentType = readsContentType
@@ -183,7 +185,11 @@ enum HTTP1Head {
             } else if sameName(bytes: name, "expect") {
                 hasExpect = true
             } else if readsContentType, sameName(bytes: name, "content-type") {
-                if contentType.count == 0 { contentType.first = String(decoding: value, as: UTF8.self) }
+                if contentType.count == 0 {
+                    // The usual value as a constant: made from the bytes it is one allocation per request.
+                    contentType.first =
+                        value.elementsEqual(Self.json.utf8) ? Self.json : String(decoding: value, as: UTF8.self)
+                }
                 contentType.count += 1
             }
         }

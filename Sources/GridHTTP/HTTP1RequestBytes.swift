@@ -2,8 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// A whole HTTP/1.1 request as the bytes that go on the wire: request line, header fields, blank
-/// line, body. Made once per request, so a retry on another link writes the same buffer, and the
-/// link writes it in one piece without NIO's encoder.
+/// line, body, written in one piece without NIO's encoder.
 enum HTTP1RequestBytes {
     /// The request for `target` at `endpoint`. `Host` is the endpoint's; a body, or a POST or PUT
     /// without one, gets its `Content-Length` (RFC 9110 section 8.6), replacing any given.
@@ -13,8 +12,25 @@ enum HTTP1RequestBytes {
         _ method: HTTPMethod, endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders, body: ByteBuffer?,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) -> ByteBuffer {
+        var bytes = allocator.buffer(capacity: 0)
+        HTTP1Request(method: method, endpoint: endpoint, target: target, headers: headers, body: body).write(into: &bytes)
+        return bytes
+    }
+}
+
+/// A request to send on a keep-alive link: the link's handler writes its bytes into a buffer it
+/// reuses (`write(into:)`), so that sending costs no allocation once the last request has left.
+struct HTTP1Request: Sendable {
+    var method: HTTPMethod
+    var endpoint: HTTPEndpoint
+    var target: String
+    var headers: HTTPHeaders
+    var body: ByteBuffer?
+
+    /// The request's bytes (`HTTP1RequestBytes`), at the end of `bytes`.
+    func write(into bytes: inout ByteBuffer) {
         let bodyLength = body?.readableBytes ?? 0
-        var bytes = allocator.buffer(capacity: 160 + target.utf8.count + bodyLength + headers.count * 48)
+        bytes.reserveCapacity(minimumWritableBytes: 160 + target.utf8.count + bodyLength + headers.count * 48)
         bytes.writeString(method.rawValue)
         bytes.writeStaticString(" ")
         bytes.writeString(target)
@@ -39,6 +55,5 @@ enum HTTP1RequestBytes {
         if var body {
             bytes.writeBuffer(&body)
         }
-        return bytes
     }
 }

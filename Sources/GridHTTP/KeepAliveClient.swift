@@ -42,7 +42,7 @@ public final class KeepAliveClient: Sendable {
         timeout: Duration
     ) async throws(UpstreamFailure) -> UpstreamResponse {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
-        let request = HTTP1RequestBytes.make(method, endpoint: endpoint, target: target, headers: headers, body: body)
+        let request = HTTP1Request(method: method, endpoint: endpoint, target: target, headers: headers, body: body)
         // The failure of an attempt that may have reached the server: a later refusal does not replace it.
         var mayHaveArrived: UpstreamFailure?
         // Idle links found closed before the request was written are skipped, a few at most.
@@ -103,7 +103,7 @@ public final class KeepAliveClient: Sendable {
     }
 
     private nonisolated(nonsending) func exchange(
-        on link: Link, request: ByteBuffer, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
+        on link: Link, request: HTTP1Request, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
     ) async throws(UpstreamFailure) -> Outcome {
         let result: Result<ExchangeAnswer, any Error>
         do {
@@ -162,7 +162,7 @@ public final class KeepAliveClient: Sendable {
     ) -> Bool {
         guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let grant = pool.grantNow(endpoint, on: loop) else { return false }
         let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
-        let request = HTTP1RequestBytes.make(method, endpoint: endpoint, target: target, headers: headers, body: body)
+        let request = HTTP1Request(method: method, endpoint: endpoint, target: target, headers: headers, body: body)
         let isHead = method == .HEAD
         switch grant {
         case .link(let link):
@@ -181,7 +181,7 @@ public final class KeepAliveClient: Sendable {
     /// Starts `sendNow`'s exchange on `link`, answered through `answer` once settled (a function
     /// rather than a closure: the closure was allocated for every request, link ready or not).
     private func start(
-        _ request: ByteBuffer, isHead: Bool, by deadline: NIODeadline, on link: Link, endpoint: HTTPEndpoint,
+        _ request: HTTP1Request, isHead: Bool, by deadline: NIODeadline, on link: Link, endpoint: HTTPEndpoint,
         answer: @escaping @Sendable (PromptAnswer) -> Void
     ) {
         let reply = ExchangeReply.call { [self] result in
@@ -221,7 +221,7 @@ public final class KeepAliveClient: Sendable {
             .connectTimeout(min(connectTimeout, remaining))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [answerLimit] channel in
-                // Bytes in and out: the handler writes `HTTP1RequestBytes` and reads with
+                // Bytes in and out: the handler writes `HTTP1Request`s and reads with
                 // `HTTP1AnswerReader`, without NIO's HTTP/1 codec.
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ExchangeHandler(answerLimit: answerLimit))

@@ -47,6 +47,13 @@ extension WireAnswer {
     /// `Connection` when the connection closes after it (or stays open for HTTP/1.0), then the body.
     func http1Bytes(version: HTTPVersion, closing: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         var bytes = allocator.buffer(capacity: 160 + headers.count * 48 + body.readableBytes)
+        writeHTTP1(into: &bytes, version: version, closing: closing)
+        return bytes
+    }
+
+    /// `http1Bytes`, written at the end of `bytes` (a buffer a connection reuses for each answer).
+    func writeHTTP1(into bytes: inout ByteBuffer, version: HTTPVersion, closing: Bool) {
+        bytes.reserveCapacity(minimumWritableBytes: 160 + headers.count * 48 + body.readableBytes)
         if isPlainJSON, version == .http1_1, status == .created, status.reasonPhrase == "Created" {
             // The balancer's every booking: its start line and fields, made once.
             bytes.writeBytes(Self.createdJSONHead)
@@ -75,7 +82,6 @@ extension WireAnswer {
         bytes.writeStaticString("\r\n\r\n")
         var body = body
         bytes.writeBuffer(&body)
-        return bytes
     }
 
     private static let createdJSONHead = Array("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n".utf8)

@@ -26,6 +26,31 @@ import Testing
             Self.text(copied) == "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"id\":\"s-1\"}")
     }
 
+    /// The lane and the links write into one buffer they clear for each message: what is left
+    /// of the last one, or a copy still held elsewhere, must not show in the next.
+    @Test func aReusedBufferHoldsOnlyTheNextMessage() {
+        let long = WireAnswer(
+            status: .created, contentType: "application/json", body: ByteBuffer(string: String(repeating: "x", count: 300)))
+        let short = WireAnswer(status: .ok, contentType: "text/plain", body: ByteBuffer(string: "ok"))
+        var reused = ByteBuffer()
+        long.writeHTTP1(into: &reused, version: .http1_1, closing: false)
+        let held = reused  // as NIO holds a write not yet done
+        reused.clear()
+        short.writeHTTP1(into: &reused, version: .http1_1, closing: true)
+        let fresh = short.http1Bytes(version: .http1_1, closing: true, allocator: ByteBufferAllocator())
+        #expect(String(buffer: reused).hasPrefix("HTTP/1.1 200 OK\r\n") && String(buffer: reused).hasSuffix("\r\n\r\nok"))
+        #expect(reused.readableBytes == fresh.readableBytes)
+        #expect(String(buffer: held).hasSuffix(String(repeating: "x", count: 300)), "the held copy is untouched")
+
+        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: 8081)
+        var request = ByteBuffer()
+        HTTP1Request(method: .POST, endpoint: endpoint, target: "/sessions", headers: [:], body: ByteBuffer(string: "{}"))
+            .write(into: &request)
+        request.clear()
+        HTTP1Request(method: .GET, endpoint: endpoint, target: "/health", headers: [:], body: nil).write(into: &request)
+        #expect(request == HTTP1RequestBytes.make(.GET, endpoint: endpoint, target: "/health", headers: [:], body: nil))
+    }
+
     @Test func fieldsAddedLaterAreWritten() {
         var answer = WireAnswer(status: .created, contentType: "application/json", body: ByteBuffer(string: "{}"))
         answer.headers[.location] = "/api/v1/sessions/s-1"
