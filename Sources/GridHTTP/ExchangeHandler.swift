@@ -137,7 +137,7 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
         exchanges &+= 1
         // Into the link's one request buffer: the last request has left by now (its answer came),
         // so its storage is free again and sending costs no allocation.
-        requestBytes.clear()
+        requestBytes.clearForNextMessage()
         exchange.request.write(into: &requestBytes)
         context.writeAndFlush(wrapOutboundOut(requestBytes), promise: nil)
         requestLeft = unsentBytes() == 0

@@ -362,7 +362,7 @@ public final class FastLane: ChannelDuplexHandler, RemovableChannelHandler {
         // Written into the connection's one answer buffer: once the last answer has left, its
         // storage is free again, and an answer costs no allocation (a copy is made only while
         // NIO still holds the last one).
-        answerBytes.clear()
+        answerBytes.clearForNextMessage()
         answer.writeHTTP1(into: &answerBytes, version: head.version, closing: closing)
         let bytes = answerBytes
         if closing {

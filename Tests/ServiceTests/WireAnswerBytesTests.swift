@@ -51,6 +51,17 @@ import Testing
         #expect(request == HTTP1RequestBytes.make(.GET, endpoint: endpoint, target: "/health", headers: [:], body: nil))
     }
 
+    @Test func aBufferGrownByALargeMessageIsNotKept() {
+        var buffer = ByteBuffer()
+        buffer.writeString(String(repeating: "x", count: 100))
+        let small = buffer.capacity
+        buffer.clearForNextMessage()
+        #expect(buffer.readableBytes == 0 && buffer.capacity == small, "a small buffer is kept for the next message")
+        buffer.writeString(String(repeating: "x", count: ByteBuffer.reusedCapacityLimit + 1))
+        buffer.clearForNextMessage()
+        #expect(buffer.readableBytes == 0 && buffer.capacity == 0, "a large one is let go")
+    }
+
     @Test func fieldsAddedLaterAreWritten() {
         var answer = WireAnswer(status: .created, contentType: "application/json", body: ByteBuffer(string: "{}"))
         answer.headers[.location] = "/api/v1/sessions/s-1"
