@@ -4,8 +4,6 @@ import NIOCore
 struct Exchange: Sendable {
     /// The request, written by the link's handler (`HTTP1Request.write(into:)`).
     var request: HTTP1Request
-    /// A HEAD's answer has no body, whatever its header fields say.
-    var requestIsHead: Bool
     /// When the answer must have arrived; past it the exchange fails as timed out and the link
     /// is closed, so a late answer can never be read as the next request's.
     var deadline: NIODeadline
@@ -133,7 +131,8 @@ final class ExchangeHandler: ChannelInboundHandler, NIOScheduledCallbackHandler 
         }
         pending = exchange.reply
         deadline = exchange.deadline
-        reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.requestIsHead)
+        // A HEAD's answer has no body, whatever its header fields say.
+        reader = HTTP1AnswerReader(bodyLimit: answerLimit, requestWasHead: exchange.request.method == .HEAD)
         exchanges &+= 1
         // Into the link's one request buffer: the last request has left by now (its answer came),
         // so its storage is free again and sending costs no allocation.

@@ -64,7 +64,7 @@ public final class KeepAliveClient: Sendable {
             }
             let outcome: Outcome
             do throws(UpstreamFailure) {
-                outcome = try await exchange(on: link, request: request, method: method, deadline: deadline, endpoint: endpoint)
+                outcome = try await exchange(on: link, request: request, deadline: deadline, endpoint: endpoint)
             } catch {
                 guard mayHaveArrived == nil, error != .timedOut, method.isIdempotentToRetry, NIODeadline.now() < deadline else {
                     throw mayHaveArrived ?? error
@@ -103,7 +103,7 @@ public final class KeepAliveClient: Sendable {
     }
 
     private nonisolated(nonsending) func exchange(
-        on link: Link, request: HTTP1Request, method: HTTPMethod, deadline: NIODeadline, endpoint: HTTPEndpoint
+        on link: Link, request: HTTP1Request, deadline: NIODeadline, endpoint: HTTPEndpoint
     ) async throws(UpstreamFailure) -> Outcome {
         let result: Result<ExchangeAnswer, any Error>
         do {
@@ -112,7 +112,7 @@ public final class KeepAliveClient: Sendable {
             // link was closed before the request could be written.
             result = .success(
                 try await withUnsafeThrowingContinuation { answer in
-                    link.start(Exchange(request: request, requestIsHead: method == .HEAD, deadline: deadline, reply: .resume(answer)))
+                    link.start(Exchange(request: request, deadline: deadline, reply: .resume(answer)))
                 })
         } catch {
             result = .failure(error)
@@ -163,14 +163,13 @@ public final class KeepAliveClient: Sendable {
         guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let grant = pool.grantNow(endpoint, on: loop) else { return false }
         let deadline = NIODeadline.now() + .nanoseconds(timeout.inNanoseconds)
         let request = HTTP1Request(method: method, endpoint: endpoint, target: target, headers: headers, body: body)
-        let isHead = method == .HEAD
         switch grant {
         case .link(let link):
-            start(request, isHead: isHead, by: deadline, on: link, endpoint: endpoint, answer: answer)
+            start(request, by: deadline, on: link, endpoint: endpoint, answer: answer)
         case .connect:
             makeLink(to: endpoint, on: loop, deadline: deadline).whenComplete { [self] result in
                 switch result {
-                case .success(let link): start(request, isHead: isHead, by: deadline, on: link, endpoint: endpoint, answer: answer)
+                case .success(let link): start(request, by: deadline, on: link, endpoint: endpoint, answer: answer)
                 case .failure(let error): answer(.failed((error as? UpstreamFailure) ?? .unreachable(String(describing: error))))
                 }
             }
@@ -181,7 +180,7 @@ public final class KeepAliveClient: Sendable {
     /// Starts `sendNow`'s exchange on `link`, answered through `answer` once settled (a function
     /// rather than a closure: the closure was allocated for every request, link ready or not).
     private func start(
-        _ request: HTTP1Request, isHead: Bool, by deadline: NIODeadline, on link: Link, endpoint: HTTPEndpoint,
+        _ request: HTTP1Request, by deadline: NIODeadline, on link: Link, endpoint: HTTPEndpoint,
         answer: @escaping @Sendable (PromptAnswer) -> Void
     ) {
         let reply = ExchangeReply.call { [self] result in
@@ -195,7 +194,7 @@ public final class KeepAliveClient: Sendable {
                 answer(.failed(error))
             }
         }
-        link.start(Exchange(request: request, requestIsHead: isHead, deadline: deadline, reply: reply))
+        link.start(Exchange(request: request, deadline: deadline, reply: reply))
     }
 
     /// A new link on `loop`; its slot in the pool is given back when it closes (or if it cannot be made).

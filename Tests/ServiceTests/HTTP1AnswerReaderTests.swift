@@ -177,15 +177,16 @@ import Testing
 
     @Test func aRequestIsOneBufferWithItsHostAndLength() {
         let endpoint = HTTPEndpoint(host: "127.0.0.1", port: 8081)
-        let post = HTTP1RequestBytes.make(
-            .POST, endpoint: endpoint, target: "/sessions?x=1",
-            headers: ["Content-Type": "application/json", "Host": "elsewhere", "Content-Length": "99"], body: ByteBuffer(string: "{}"))
+        let post = HTTP1Request(
+            method: .POST, endpoint: endpoint, target: "/sessions?x=1",
+            headers: ["Content-Type": "application/json", "Host": "elsewhere", "Content-Length": "99"], body: ByteBuffer(string: "{}")
+        ).bytes()
         #expect(
             String(buffer: post)
                 == "POST /sessions?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8081\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-        let get = HTTP1RequestBytes.make(.GET, endpoint: endpoint, target: "/health", headers: [:], body: nil)
+        let get = HTTP1Request(method: .GET, endpoint: endpoint, target: "/health", headers: [:], body: nil).bytes()
         #expect(String(buffer: get) == "GET /health HTTP/1.1\r\nHost: 127.0.0.1:8081\r\n\r\n")
-        let emptyPost = HTTP1RequestBytes.make(.POST, endpoint: endpoint, target: "/", headers: [:], body: nil)
+        let emptyPost = HTTP1Request(method: .POST, endpoint: endpoint, target: "/", headers: [:], body: nil).bytes()
         #expect(String(buffer: emptyPost) == "POST / HTTP/1.1\r\nHost: 127.0.0.1:8081\r\nContent-Length: 0\r\n\r\n")
     }
 }

@@ -1,25 +1,13 @@
 import NIOCore
 import NIOHTTP1
 
-/// A whole HTTP/1.1 request as the bytes that go on the wire: request line, header fields, blank
-/// line, body, written in one piece without NIO's encoder.
-enum HTTP1RequestBytes {
-    /// The request for `target` at `endpoint`. `Host` is the endpoint's; a body, or a POST or PUT
-    /// without one, gets its `Content-Length` (RFC 9110 section 8.6), replacing any given.
-    /// The header fields are not validated here: they are this code's own or were parsed from a
-    /// request already, and `HTTPEndpoint` checked the target.
-    static func make(
-        _ method: HTTPMethod, endpoint: HTTPEndpoint, target: String, headers: HTTPHeaders, body: ByteBuffer?,
-        allocator: ByteBufferAllocator = ByteBufferAllocator()
-    ) -> ByteBuffer {
-        var bytes = allocator.buffer(capacity: 0)
-        HTTP1Request(method: method, endpoint: endpoint, target: target, headers: headers, body: body).write(into: &bytes)
-        return bytes
-    }
-}
-
-/// A request to send on a keep-alive link: the link's handler writes its bytes into a buffer it
-/// reuses (`write(into:)`), so that sending costs no allocation once the last request has left.
+/// A request to send on a keep-alive link, and its HTTP/1.1 bytes: request line, header fields,
+/// blank line, body, written in one piece without NIO's encoder. The link's handler writes them
+/// into a buffer it reuses (`write(into:)`), so sending costs no allocation once the last request
+/// has left. `Host` is the endpoint's; a body, or a POST or PUT without one, gets its
+/// `Content-Length` (RFC 9110 section 8.6), replacing any given. The header fields are not
+/// validated here: they are this code's own or were parsed from a request already, and
+/// `HTTPEndpoint` checked the target.
 struct HTTP1Request: Sendable {
     var method: HTTPMethod
     var endpoint: HTTPEndpoint
@@ -27,7 +15,14 @@ struct HTTP1Request: Sendable {
     var headers: HTTPHeaders
     var body: ByteBuffer?
 
-    /// The request's bytes (`HTTP1RequestBytes`), at the end of `bytes`.
+    /// The bytes in a buffer of their own.
+    func bytes(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+        var bytes = allocator.buffer(capacity: 0)
+        write(into: &bytes)
+        return bytes
+    }
+
+    /// The bytes, at the end of `bytes`.
     func write(into bytes: inout ByteBuffer) {
         let bodyLength = body?.readableBytes ?? 0
         bytes.reserveCapacity(minimumWritableBytes: 160 + target.utf8.count + bodyLength + headers.count * 48)
