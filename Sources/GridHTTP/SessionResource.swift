@@ -90,16 +90,7 @@ public struct SessionOrder: Codable, Equatable, Sendable {
     /// body, when it has the plain shape orders have (`StrictJSONParser.flatObject`); nil for
     /// any other body, which the caller parses and validates whole.
     public static func validate(plain bytes: UnsafeRawBufferPointer, newID: () -> String) -> Result<SessionOrder, ValidationFailure>? {
-        var namedID = false
-        return validate(plain: bytes, newID: newID, namingID: &namedID)
-    }
-
-    /// `validate(plain:newID:)`, telling whether the body named the id.
-    private static func validate(plain bytes: UnsafeRawBufferPointer, newID: () -> String, namingID: inout Bool)
-        -> Result<SessionOrder, ValidationFailure>?
-    {
         guard let values = StrictJSONParser.flatObject(bytes, keys: plainKeys) else { return nil }
-        namingID = values[4] != nil
         return validate(id: values[4], request: ChargeRequest.validate(plainValues: values), newID: newID)
     }
 
@@ -130,10 +121,18 @@ public struct SessionOrder: Codable, Equatable, Sendable {
     /// shape is read without building a JSON tree.
     public static func read(contentType: String?, body: ByteBuffer, newID: () -> String) throws(Problem) -> SessionOrder {
         guard let contentType, WireJSON.isJSON(contentType) else { throw Problem.unsupportedMediaType(contentType) }
-        var namedID = false
+        var madeID = false
         let validated: Result<SessionOrder, ValidationFailure>
-        if let plain = body.withUnsafeReadableBytes({ validate(plain: $0, newID: newID, namingID: &namedID) }) {
-            let keepsBody = namedID && body.readableBytes <= Self.forwardedBodyLimit
+        if let plain = body.withUnsafeReadableBytes({
+            validate(
+                plain: $0,
+                newID: {
+                    madeID = true
+                    return newID()
+                })
+        }) {
+            // The body named the id when none had to be made.
+            let keepsBody = !madeID && body.readableBytes <= Self.forwardedBodyLimit
             validated = plain.map { keepsBody ? SessionOrder(id: $0.id, request: $0.request, readFrom: body) : $0 }
         } else {
             validated = validate(try WireJSON.parse(body), newID: newID)
